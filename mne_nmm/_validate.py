@@ -1,0 +1,129 @@
+"""Input validation helpers with MNE-style messages.
+
+Every public function validates at its boundary and names the argument, what was
+expected and what was received ("weights must be square (n_regions, n_regions),
+got shape (66, 65)"). Nothing is silently changed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import numbers
+import operator
+
+import numpy as np
+
+logger = logging.getLogger("mne_nmm")
+
+
+def _type_name(obj):
+    return type(obj).__name__
+
+
+def validate_type(item, types, item_name, type_name=None):
+    """Raise TypeError if ``item`` is not an instance of ``types``.
+
+    ``types`` may contain the strings ``"numeric"`` (int/float, not bool),
+    ``"int"`` (integers, not bool), ``"path-like"`` and ``None``.
+    """
+    if not isinstance(types, (tuple, list)):
+        types = (types,)
+    check = []
+    for t in types:
+        if t is None:
+            check.append(type(None))
+        elif t == "numeric":
+            check.extend([numbers.Real, np.number])
+        elif t == "int":
+            check.extend([numbers.Integral, np.integer])
+        elif t == "path-like":
+            import os
+
+            check.extend([str, os.PathLike])
+        else:
+            check.append(t)
+    ok = isinstance(item, tuple(check))
+    if ok and isinstance(item, (bool, np.bool_)) and bool not in types:
+        ok = False
+    if not ok:
+        if type_name is None:
+            names = []
+            for t in types:
+                names.append("None" if t is None else t if isinstance(t, str) else t.__name__)
+            type_name = " or ".join(names)
+        raise TypeError(f"{item_name} must be an instance of {type_name}, got {_type_name(item)} instead.")
+    return item
+
+
+def check_option(parameter, value, allowed_values):
+    """Raise ValueError if ``value`` is not one of ``allowed_values``."""
+    if value in allowed_values:
+        return value
+    allowed = ", ".join(repr(v) for v in allowed_values)
+    raise ValueError(f"Invalid value for the '{parameter}' parameter. Allowed values are {allowed}, but got {value!r} instead.")
+
+
+def check_positive(value, name, *, strict=True, allow_inf=False):
+    """Return ``float(value)``, raising ValueError unless it is a positive finite number."""
+    validate_type(value, "numeric", name)
+    v = float(value)
+    if np.isnan(v) or (np.isinf(v) and not allow_inf) or (v <= 0 if strict else v < 0):
+        cmp = "> 0" if strict else ">= 0"
+        raise ValueError(f"{name} must be a finite number {cmp}, got {value!r}.")
+    return v
+
+
+def check_int(value, name, *, minimum=None):
+    """Return ``int(value)`` for integer-valued input, else raise."""
+    validate_type(value, "int", name)
+    v = operator.index(value)
+    if minimum is not None and v < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {v}.")
+    return v
+
+
+def check_array(value, name, *, ndim=None, shape=None, finite=True, nonnegative=False, dtype=float):
+    """Convert to a numpy array and check its dimensionality, shape and values.
+
+    ``shape`` may contain ``None`` for free axes. Raises ValueError naming ``name``.
+    """
+    try:
+        arr = np.asarray(value, dtype=dtype)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be array-like of numbers, got {_type_name(value)} ({err}).") from None
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}D array, got {arr.ndim}D array of shape {arr.shape}.")
+    if shape is not None:
+        if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
+            want = "(" + ", ".join("n" if s is None else str(s) for s in shape) + ")"
+            raise ValueError(f"{name} must have shape {want}, got shape {arr.shape}.")
+    if finite and arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))
+        raise ValueError(f"{name} must contain only finite values, found {len(bad)} NaN/inf entries (first at index {tuple(int(i) for i in bad[0])}).")
+    if nonnegative and np.any(arr < 0):
+        bad = np.argwhere(arr < 0)
+        raise ValueError(f"{name} must be non-negative, found {len(bad)} negative entries (first at index {tuple(int(i) for i in bad[0])}, value {arr[tuple(bad[0])]!r}).")
+    return arr
+
+
+def soft_import(name, purpose, *, extra=None):
+    """Import an optional dependency, raising an informative ImportError."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as err:
+        hint = f" Install it with: pip install 'mne-nmm[{extra}]'" if extra else f" Install it with: pip install {name}"
+        raise ImportError(f"{name} is required for {purpose}.{hint}") from err
+
+
+def set_log_level(verbose=None):
+    """Set the mne_nmm logger level (``True``/``"INFO"``, ``False``/``"WARNING"``, ``"DEBUG"``, int)."""
+    if verbose is None:
+        return
+    if isinstance(verbose, bool):
+        level = logging.INFO if verbose else logging.WARNING
+    elif isinstance(verbose, str):
+        level = getattr(logging, verbose.upper())
+    else:
+        level = int(verbose)
+    logger.setLevel(level)

@@ -63,6 +63,9 @@ class NeuralMass:
         Variable that drives the hemodynamic (BOLD) model.
     default_output : str
         Variable recorded by monitors when none is given.
+    stimulus_variable : str | None
+        State variable whose derivative external stimuli are added to by default
+        (``None``: the first state variable).
     units : dict of str -> str
         Unit of each state/derived variable; time is in ms throughout.
     state_bounds : dict of str -> (low, high)
@@ -78,6 +81,7 @@ class NeuralMass:
     eeg_source: ClassVar[str | None] = None
     bold_drive: ClassVar[str | None] = None
     default_output: ClassVar[str | None] = None
+    stimulus_variable: ClassVar[str | None] = None
     units: ClassVar[dict] = {}
     state_bounds: ClassVar[dict] = {}
     category: ClassVar[str] = "phenomenological"

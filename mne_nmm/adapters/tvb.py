@@ -81,7 +81,8 @@ def read_tvb_connectivity(path, *, name=None, coordinate_frame="unknown", verbos
         ``tract_lengths_mm`` (n, n), ``region_names`` and ``centres_mm`` (n, 3)
         from the centres member, ``hemispheres`` (n,) bool (True = right; from the
         hemispheres member, else from the region names, see Notes). ``info`` holds
-        ``"source"``, ``"members"``, ``"units"`` (from ``info.txt``),
+        ``"source"``, ``"members"``, ``"units"`` (parsed from ``key = "value"`` lines
+        of ``info.txt``; its full text is in ``"info_txt"``),
         ``"cortical"`` (n,) bool, ``"areas_mm2"`` (n,) and
         ``"average_orientations"`` (n, 3) where present, ``"hemispheres_source"``,
         ``"notes"`` and ``"citation"``.
@@ -154,6 +155,7 @@ def read_tvb_connectivity(path, *, name=None, coordinate_frame="unknown", verbos
     info = {"source": os.path.abspath(path), "format": "TVB connectivity zip",
             "members": dict(members), "citation": TVB_CITATION}
     if "info" in texts:
+        info["info_txt"] = texts["info"]
         info["units"] = dict(re.findall(r'(\w+)\s*=\s*"([^"]*)"', texts["info"]))
 
     for kind, key in (("cortical", "cortical"), ("areas", "areas_mm2")):

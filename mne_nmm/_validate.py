@@ -103,7 +103,7 @@ def check_array(value, name, *, ndim=None, shape=None, finite=True, nonnegative=
         raise ValueError(f"{name} must contain only finite values, found {len(bad)} NaN/inf entries (first at index {tuple(int(i) for i in bad[0])}).")
     if nonnegative and np.any(arr < 0):
         bad = np.argwhere(arr < 0)
-        raise ValueError(f"{name} must be non-negative, found {len(bad)} negative entries (first at index {tuple(int(i) for i in bad[0])}, value {arr[tuple(bad[0])]!r}).")
+        raise ValueError(f"{name} must be non-negative, found {len(bad)} negative entries (first at index {tuple(int(i) for i in bad[0])}, value {float(arr[tuple(bad[0])]):g}).")
     return arr
 
 

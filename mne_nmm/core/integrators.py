@@ -2,12 +2,14 @@
 
 Each integrator advances ``x`` by one step of ``dt``::
 
-    x_next = integrator.step(x, f, dt, g=None, dw=None)
+    x_next = integrator.step(x, f, dt, noise_term=None)
 
-``f(x)`` is the drift (coupling and stimulus included); for stochastic schemes
-``g(x)`` returns the diffusion of the noisy variables and ``dw`` is the Wiener
-increment ``sqrt(dt) * N(0, 1)`` of shape ``(n_noisy, n_regions)``; ``scatter``
-adds a noisy-variable array into the full state.
+``f(x, c)`` is the drift (coupling and stimulus included) at the stage whose time
+is ``t_n + c dt`` (``c`` in ``[0, 1]``; the engine interpolates delayed inputs
+linearly between ``t_n`` and ``t_{n+1}``, so Heun and RK4 keep their order for
+delay equations). For stochastic schemes ``noise_term(x)`` returns ``g(x) dW`` with
+the Wiener increment ``dW = sqrt(dt) N(0, 1)`` of the step, scattered into the
+shape of the state.
 
 Orders (tested against ``expm(A t) x0``): Euler 1, Heun 2, RK4 4.
 Stochastic Heun is the predictor-corrector scheme used by TVB (strong order 1 for
@@ -38,7 +40,7 @@ class Euler(Integrator):
     name = "euler"
 
     def step(self, x, f, dt, noise_term=None):
-        return x + dt * f(x)
+        return x + dt * f(x, 0.0)
 
 
 class Heun(Integrator):
@@ -48,8 +50,8 @@ class Heun(Integrator):
     n_stages = 2
 
     def step(self, x, f, dt, noise_term=None):
-        k1 = f(x)
-        k2 = f(x + dt * k1)
+        k1 = f(x, 0.0)
+        k2 = f(x + dt * k1, 1.0)
         return x + 0.5 * dt * (k1 + k2)
 
 
@@ -60,10 +62,10 @@ class RK4(Integrator):
     n_stages = 4
 
     def step(self, x, f, dt, noise_term=None):
-        k1 = f(x)
-        k2 = f(x + 0.5 * dt * k1)
-        k3 = f(x + 0.5 * dt * k2)
-        k4 = f(x + dt * k3)
+        k1 = f(x, 0.0)
+        k2 = f(x + 0.5 * dt * k1, 0.5)
+        k3 = f(x + 0.5 * dt * k2, 0.5)
+        k4 = f(x + dt * k3, 1.0)
         return x + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
 
 
@@ -74,7 +76,7 @@ class EulerMaruyama(Integrator):
     stochastic = True
 
     def step(self, x, f, dt, noise_term=None):
-        y = x + dt * f(x)
+        y = x + dt * f(x, 0.0)
         return y if noise_term is None else y + noise_term(x)
 
 
@@ -90,13 +92,13 @@ class StochasticHeun(Integrator):
     n_stages = 2
 
     def step(self, x, f, dt, noise_term=None):
-        k1 = f(x)
+        k1 = f(x, 0.0)
         if noise_term is None:
-            k2 = f(x + dt * k1)
+            k2 = f(x + dt * k1, 1.0)
             return x + 0.5 * dt * (k1 + k2)
         n1 = noise_term(x)
         xp = x + dt * k1 + n1
-        k2 = f(xp)
+        k2 = f(xp, 1.0)
         n2 = noise_term(xp)
         return x + 0.5 * dt * (k1 + k2) + 0.5 * (n1 + n2)
 

@@ -1,0 +1,636 @@
+"""Host-side simulation driver: validation, chunked runs, sweeps, checkpoints, progress.
+
+:func:`simulate` runs the pure kernel of :mod:`.engine` chunk by chunk: only
+monitor samples come back to the host, so memory does not grow with duration
+beyond the outputs. :func:`make_simulator` returns the same computation as one
+pure function for ``jax.grad`` / ``jax.vmap`` (fitting and sweeps).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+import os
+import time
+from collections import OrderedDict
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._validate import check_int, check_positive, logger, set_log_level, validate_type
+from ..result import MonitorOutput, SimulationResult
+from .engine import Plan, choose_block, connectivity_arrays, initial_carry, make_block_fn, make_chunk_fn, ring_length
+from .integrators import get_integrator
+from .models.base import NeuralMass
+from .noise import Noise
+from .stimulus import build_stimulus_fn, stimulus_onsets_s
+
+
+class SimulationDivergedError(RuntimeError):
+    """Raised when the state becomes non-finite; carries the report and the partial result.
+
+    Attributes
+    ----------
+    step : int
+        First integration step (1-based: the state after ``step`` steps) that was non-finite.
+    time_ms : float
+        Its time.
+    region : str
+        Name of the first non-finite region at that step.
+    partial_result : SimulationResult
+        Outputs recorded up to the end of the chunk that diverged.
+    """
+
+    def __init__(self, message, step, time_ms, region, partial_result):
+        super().__init__(message)
+        self.step = step
+        self.time_ms = time_ms
+        self.region = region
+        self.partial_result = partial_result
+
+
+# ----------------------------------------------------------------------------------
+# Setup shared by simulate() and make_simulator()
+# ----------------------------------------------------------------------------------
+@dataclasses.dataclass
+class _Setup:
+    plan: Plan
+    theta: dict
+    x0: np.ndarray
+    built: list
+    chunk_fn: object
+    n_steps: int
+    chunk_steps: int
+    integrator: object
+    noise: object
+    stimulus: object
+    key: object
+    cache_key: tuple
+
+
+_FN_CACHE: OrderedDict = OrderedDict()
+_FN_CACHE_SIZE = 16
+
+
+def _as_key(key):
+    if key is None:
+        key = 0
+    if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+        return jax.random.PRNGKey(int(key))
+    arr = jnp.asarray(key)
+    if jnp.issubdtype(arr.dtype, jax.dtypes.prng_key):
+        return jax.random.key_data(arr)
+    if arr.shape != (2,) or arr.dtype != jnp.uint32:
+        raise TypeError(f"key must be an int seed or a jax.random.PRNGKey (uint32[2]), got {type(key).__name__} "
+                        f"with shape {getattr(arr, 'shape', None)}.")
+    return arr
+
+
+def _n_steps(duration_ms, dt_ms):
+    duration_ms = check_positive(duration_ms, "duration_ms")
+    ratio = duration_ms / dt_ms
+    n = int(round(ratio))
+    if n < 1 or abs(ratio - n) > 1e-6 * max(1.0, ratio):
+        raise ValueError(f"duration_ms ({duration_ms:g}) must be a whole number of integration steps of dt={dt_ms:g} ms "
+                         f"(it is {ratio:.6g} steps).")
+    return n
+
+
+def _initial_state(initial_state, model, n_regions, seed):
+    if initial_state is None:
+        return np.asarray(model.initial_state(n_regions, rng=seed), dtype=float)
+    x0 = np.asarray(initial_state, dtype=float)
+    v = model.n_state_variables
+    if x0.shape == (v,):
+        x0 = np.repeat(x0[:, None], n_regions, axis=1)
+    if x0.shape != (v, n_regions):
+        raise ValueError(f"initial_state must have shape ({v}, {n_regions}) (n_state_variables, n_regions) or ({v},), "
+                         f"got {x0.shape}.")
+    if not np.all(np.isfinite(x0)):
+        raise ValueError("initial_state must be finite.")
+    return x0
+
+
+def _lcm(values):
+    out = 1
+    for v in values:
+        out = out * int(v) // math.gcd(out, int(v))
+    return out
+
+
+def _setup(network, model, *, duration_ms, integrator, noise, monitors, stimulus, initial_state, key, chunk_ms,
+           block_cap=32, unroll=True):
+    from ..monitors.base import MonitorContext, as_monitor_list
+    from ..network import Network
+
+    validate_type(network, Network, "network")
+    validate_type(model, NeuralMass, "model", "a NeuralMass model (e.g. mne_nmm.models.Hopf())")
+    integrator = get_integrator(integrator)
+    if noise is not None:
+        validate_type(noise, Noise, "noise", "a Noise (e.g. mne_nmm.AdditiveNoise(sigma=1e-3))")
+        if not integrator.stochastic:
+            raise ValueError(f"noise was given but integrator {integrator.name!r} is deterministic; use "
+                             f"integrator='stochastic_heun' or 'euler_maruyama'.")
+    dt = network.dt_ms
+    n_steps = _n_steps(duration_ms, dt)
+    n = network.n_regions
+    mons = as_monitor_list(monitors)
+    ctx = MonitorContext(model=model, dt_ms=dt, n_regions=n, region_names=network.region_names)
+    built = [m.build(ctx) for m in mons]
+    for m, b in zip(mons, built):
+        b.info.setdefault("spec", repr(m))
+    coupling = network.coupling
+    cvar = model.cvar_indices
+    if not cvar:
+        raise ValueError(f"{type(model).__name__} declares no coupled_variables; it cannot be simulated in a network.")
+    n_feat = coupling.n_features(len(cvar))
+    src, dly, w, w_instant, has_delayed = connectivity_arrays(network.weights, network.delay_steps)
+    periods = [b.period_steps for b in built]
+    block = choose_block(network.min_delay_steps if has_delayed else 0, periods, cap=block_cap)
+    ring = ring_length(network.max_delay_steps) if has_delayed else 0
+    noise_idx = None
+    sigma = None
+    if noise is not None:
+        noise_idx = noise.resolve_variables(model)
+        noise.check(len(noise_idx), n)
+        sigma = noise.sigma_array(len(noise_idx), n)
+    plan = Plan(n_regions=n, n_vars=model.n_state_variables, cvar=tuple(cvar), n_feat=n_feat, block=block, ring=ring,
+                n_slots=src.shape[1], has_delayed=has_delayed, has_instant=w_instant is not None,
+                noise_idx=noise_idx, dt=dt, unroll=block if unroll else 1)
+    stim_fn = build_stimulus_fn(stimulus, model, network.region_names, dt)
+    # Chunks must start on a multiple of every monitor period (static sample positions) and of the block.
+    base = _lcm(periods + [block])
+    target = max(1, int(round((1000.0 if chunk_ms is None else check_positive(chunk_ms, "chunk_ms")) / dt)))
+    chunk_steps = base * max(1, target // base)
+    x0 = _initial_state(initial_state, model, n, _seed_from_key(key))
+    theta = {"model": model, "coupling": coupling, "G": jnp.asarray(network.global_coupling),
+             "rowsum": jnp.asarray(network.weights.sum(axis=1)), "w": jnp.asarray(w),
+             "w_instant": None if w_instant is None else jnp.asarray(w_instant), "sigma": sigma}
+    cache_key = (plan, type(model), integrator, type(noise), type(coupling),
+                 jax.tree_util.tree_structure(coupling), tuple(_monitor_key(m) for m in mons),
+                 None if stim_fn is None else id(stimulus), _digest(src, dly), chunk_steps)
+    chunk_fn = _FN_CACHE.get(cache_key)
+    if chunk_fn is None:
+        blk = make_block_fn(plan, integrator, noise, built, stim_fn, src, dly)
+        chunk_fn = jax.jit(make_chunk_fn(blk, built, plan), static_argnums=(2, 3))
+        _FN_CACHE[cache_key] = chunk_fn
+        while len(_FN_CACHE) > _FN_CACHE_SIZE:
+            _FN_CACHE.popitem(last=False)
+    else:
+        _FN_CACHE.move_to_end(cache_key)
+    return _Setup(plan=plan, theta=theta, x0=x0, built=built, chunk_fn=chunk_fn, n_steps=n_steps,
+                  chunk_steps=chunk_steps, integrator=integrator, noise=noise, stimulus=stimulus, key=_as_key(key),
+                  cache_key=cache_key)
+
+
+def _seed_from_key(key):
+    if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+        return int(key)
+    return int(np.asarray(_as_key(key)).sum() % (2**31))
+
+
+def _monitor_key(m):
+    fn = getattr(m, "cache_key", None)
+    if fn is not None:
+        return fn()
+    return (type(m), id(m))
+
+
+def _digest(*arrays):
+    h = hashlib.sha1()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(str(a.shape).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+# ----------------------------------------------------------------------------------
+# Sweeps (batched parameters / ensembles)
+# ----------------------------------------------------------------------------------
+def _apply_sweep(theta, sweep):
+    """Return (theta with batched leaves, in_axes pytree, batch size)."""
+    if not sweep:
+        return theta, None, None
+    if not isinstance(sweep, dict):
+        raise TypeError(f"sweep must be a dict mapping parameter names to 1D arrays, got {type(sweep).__name__}.")
+    sizes = {}
+    batched = {}
+    for name, values in sweep.items():
+        arr = np.asarray(values, dtype=float)
+        if arr.ndim < 1 or arr.shape[0] < 1:
+            raise ValueError(f"sweep[{name!r}] must be an array with a leading batch axis, got shape {arr.shape}.")
+        sizes[name] = arr.shape[0]
+        batched[name] = arr
+    if len(set(sizes.values())) != 1:
+        raise ValueError(f"all sweep arrays must have the same length, got {sizes}.")
+    nb = next(iter(sizes.values()))
+    theta = dict(theta)
+    axes = {k: None for k in theta}
+    model_axes = {}
+    coupling_axes = {}
+    for name, arr in batched.items():
+        if name == "global_coupling":
+            theta["G"] = jnp.asarray(arr)
+            axes["G"] = 0
+        elif name == "noise.sigma":
+            if theta["sigma"] is None:
+                raise ValueError("sweep over 'noise.sigma' needs noise=... to be given.")
+            s = jnp.asarray(arr)
+            base = theta["sigma"]
+            theta["sigma"] = s.reshape((nb,) + (1,) * (base.ndim - (s.ndim - 1))) * jnp.ones_like(base) if s.ndim == 1 else jnp.broadcast_to(s, (nb,) + base.shape)
+            axes["sigma"] = 0
+        elif name.startswith("model."):
+            p = name[len("model."):]
+            if p not in theta["model"].parameters():
+                raise ValueError(f"sweep names model parameter {p!r}, but {type(theta['model']).__name__} has "
+                                 f"{sorted(theta['model'].parameters())}.")
+            model_axes[p] = jnp.asarray(arr)
+        elif name.startswith("coupling."):
+            p = name[len("coupling."):]
+            names = [f.name for f in dataclasses.fields(theta["coupling"])]
+            if p not in names:
+                raise ValueError(f"sweep names coupling parameter {p!r}, but {type(theta['coupling']).__name__} has {names}.")
+            coupling_axes[p] = jnp.asarray(arr)
+        else:
+            raise ValueError(f"sweep keys must be 'global_coupling', 'noise.sigma', 'model.<param>' or "
+                             f"'coupling.<param>', got {name!r}.")
+    if model_axes:
+        m = theta["model"]
+        theta["model"] = m.replace(**model_axes)
+        axes["model"] = jax.tree_util.tree_map(lambda _: None, m)
+        axes["model"] = dataclasses.replace(axes["model"], **{k: 0 for k in model_axes}) if True else None
+    if coupling_axes:
+        c = theta["coupling"]
+        theta["coupling"] = dataclasses.replace(c, **coupling_axes)
+        ax = jax.tree_util.tree_map(lambda _: None, c)
+        axes["coupling"] = dataclasses.replace(ax, **{k: 0 for k in coupling_axes})
+    return theta, axes, nb
+
+
+# ----------------------------------------------------------------------------------
+# Public API
+# ----------------------------------------------------------------------------------
+def simulate(network, model, *, duration_ms, integrator="heun", noise=None, monitors=None, stimulus=None,
+             initial_state=None, key=0, sweep=None, n_trials=None, chunk_ms=None, checkpoint=None, progress=None,
+             on_divergence="raise", max_memory_gb=None, verbose=None):
+    """Simulate a network of neural masses.
+
+    Parameters
+    ----------
+    network : Network
+        Connectome, coupling, global coupling strength, conduction speed and ``dt_ms``.
+    model : NeuralMass
+        Node model with its parameters (scalars or one value per region).
+    duration_ms : float
+        Simulated time; must be a whole number of steps.
+    integrator : str | Integrator
+        ``"euler"``, ``"heun"``, ``"rk4"`` (deterministic) or ``"euler_maruyama"``,
+        ``"stochastic_heun"`` (with ``noise``).
+    noise : Noise | None
+        :class:`~mne_nmm.AdditiveNoise` or :class:`~mne_nmm.MultiplicativeNoise`.
+    monitors : Monitor | list of Monitor | None
+        What to record (default ``Subsample(period_ms=1.0)`` of the model's default output).
+    stimulus : Stimulus | list of Stimulus | None
+        External input added to the derivatives.
+    initial_state : array, shape (n_state_variables, n_regions) or (n_state_variables,) | None
+        ``x(0)``; the delay history before 0 equals it. Default: the model's
+        default plus a small seeded perturbation.
+    key : int | jax PRNGKey
+        Randomness for the noise (same key, same bits).
+    sweep : dict | None
+        Batched parameters, e.g. ``{"global_coupling": np.linspace(0, 0.3, 32)}`` or
+        ``{"model.a": values}``, ``{"coupling.cmax": values}``, ``{"noise.sigma": values}``;
+        all arrays share one leading batch length. Runs are vmapped in one call.
+    n_trials : int | None
+        Ensemble of independent noise realisations (keys split from ``key``). With a
+        ``sweep`` of length B each parameter set gets its own key; ``n_trials`` alone
+        runs ``n_trials`` copies.
+    chunk_ms : float | None
+        Simulated time per device call (default ~1000 ms, rounded to whole monitor periods).
+    checkpoint : path-like | None
+        File where the run state and finished outputs are saved after chunks; an
+        interrupted run given the same file resumes from the last finished chunk with
+        a bit-identical final result. Removed when the run completes.
+    progress : bool | None
+        Show a progress bar (default: when the run has several chunks and stderr is a terminal).
+    on_divergence : {"raise", "warn"}
+        What to do when the state becomes non-finite: raise :class:`SimulationDivergedError`
+        (carrying the partial result), or warn and return the partial result.
+    max_memory_gb : float | None
+        Refuse runs whose outputs and buffers exceed this (default: 80% of physical memory).
+    verbose : bool | str | int | None
+        Logging level for this call.
+
+    Returns
+    -------
+    result : SimulationResult
+        ``result[name]`` is a :class:`~mne_nmm.result.MonitorOutput` with time-major data
+        ``(n_times, n_variables, n_regions)`` (a leading batch axis is added for sweeps/trials).
+    """
+    set_log_level(verbose)
+    if on_divergence not in ("raise", "warn"):
+        raise ValueError(f"on_divergence must be 'raise' or 'warn', got {on_divergence!r}.")
+    s = _setup(network, model, duration_ms=duration_ms, integrator=integrator, noise=noise, monitors=monitors,
+               stimulus=stimulus, initial_state=initial_state, key=key, chunk_ms=chunk_ms)
+    theta, axes, nb = _apply_sweep(s.theta, sweep)
+    keys = None
+    if n_trials is not None:
+        n_trials = check_int(n_trials, "n_trials", minimum=1)
+        if nb is not None and n_trials != nb:
+            raise ValueError(f"n_trials ({n_trials}) must equal the sweep length ({nb}) when both are given.")
+        nb = n_trials
+        keys = jax.random.split(s.key, n_trials)
+    est = estimate_memory(s, batch=nb or 1)
+    limit = (max_memory_gb * 2**30) if max_memory_gb is not None else 0.8 * _physical_memory()
+    if est["total_bytes"] > limit:
+        raise MemoryError(
+            f"This run needs about {est['total_bytes'] / 2**30:.2f} GiB (outputs {est['outputs_bytes'] / 2**30:.2f} GiB, "
+            f"per-chunk work {est['chunk_bytes'] / 2**30:.2f} GiB), more than the limit of {limit / 2**30:.2f} GiB. "
+            f"Record fewer variables, use longer monitor periods, a shorter duration or a smaller chunk_ms.")
+    carry = initial_carry(s.plan, jnp.asarray(s.x0, dtype=_float()), theta["coupling"] if nb is None or axes.get("coupling") is None else s.theta["coupling"],
+                          s.built, s.theta["model"], s.key)
+    run_chunk = s.chunk_fn
+    if nb is not None:
+        carry = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (nb,) + jnp.shape(a)), carry)
+        if keys is not None:
+            carry = carry[:-1] + (keys,)
+        else:
+            carry = carry[:-1] + (jax.random.split(s.key, nb) if False else jnp.broadcast_to(s.key, (nb, 2)),)
+        in_axes_theta = axes if axes is not None else {k: None for k in theta}
+        run_chunk = _vmapped_chunk(s, in_axes_theta)
+    return _drive(s, run_chunk, carry, theta, nb, network, model, checkpoint, progress, on_divergence, duration_ms)
+
+
+_VMAP_CACHE: OrderedDict = OrderedDict()
+
+
+def _vmapped_chunk(s, in_axes_theta):
+    axes_key = (s.cache_key, jax.tree_util.tree_structure(in_axes_theta, is_leaf=lambda x: x is None),
+                str(jax.tree_util.tree_leaves(in_axes_theta, is_leaf=lambda x: x is None)))
+    fn = _VMAP_CACHE.get(axes_key)
+    if fn is None:
+        inner = s.chunk_fn.__wrapped__ if hasattr(s.chunk_fn, "__wrapped__") else s.chunk_fn
+
+        def batched(carry, theta, n_blocks, tail):
+            return jax.vmap(lambda c, t: inner(c, t, n_blocks, tail), in_axes=(0, in_axes_theta))(carry, theta)
+
+        fn = jax.jit(batched, static_argnums=(2, 3))
+        _VMAP_CACHE[axes_key] = fn
+        while len(_VMAP_CACHE) > _FN_CACHE_SIZE:
+            _VMAP_CACHE.popitem(last=False)
+    return fn
+
+
+def _float():
+    return jnp.zeros(()).dtype
+
+
+def _physical_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        return 16 * 2**30
+
+
+def _n_samples(n_steps, period):
+    return n_steps // period
+
+
+def estimate_memory(setup_or_network, model=None, *, batch=1, **kwargs):
+    """Estimate the memory of a run (like TVB's ``memory_requirement``).
+
+    Parameters
+    ----------
+    setup_or_network : Network
+        The network (or an internal setup object).
+    model : NeuralMass
+        The model.
+    batch : int
+        Number of runs batched together (sweeps/trials).
+    **kwargs
+        The :func:`simulate` arguments ``duration_ms``, ``monitors``, ``noise``, ``integrator``...
+
+    Returns
+    -------
+    estimate : dict
+        ``outputs_bytes`` (the recorded samples), ``buffer_bytes`` (delay ring and
+        state), ``chunk_bytes`` (per-chunk transients on the device) and ``total_bytes``.
+    """
+    if isinstance(setup_or_network, _Setup):
+        s = setup_or_network
+    else:
+        kw = dict(integrator="heun", noise=None, monitors=None, stimulus=None, initial_state=None, key=0, chunk_ms=None)
+        kw.update(kwargs)
+        if kw["noise"] is not None and kw["integrator"] == "heun":
+            kw["integrator"] = "stochastic_heun"
+        s = _setup(setup_or_network, model, **kw)
+    item = np.dtype(_float()).itemsize
+    plan = s.plan
+    out_bytes = 0
+    raw_per_step = 0
+    for b in s.built:
+        n_samp = _n_samples(s.n_steps, b.period_steps)
+        out_bytes += n_samp * int(np.prod(b.sample_shape or (1,))) * item
+        raw_per_step += int(np.prod(b.sample_shape or (1,))) * item
+    buf = plan.ring * plan.n_feat * plan.n_regions * item + plan.n_vars * plan.n_regions * item
+    gather = plan.block * plan.n_feat * plan.n_regions * plan.n_slots * (item + 4) * 2 if plan.has_delayed else 0
+    chunk = min(s.chunk_steps, s.n_steps) * raw_per_step + gather
+    total = batch * (out_bytes * 2 + buf + chunk)
+    return {"outputs_bytes": batch * out_bytes, "buffer_bytes": batch * buf, "chunk_bytes": batch * chunk,
+            "total_bytes": total}
+
+
+def _drive(s, run_chunk, carry, theta, nb, network, model, checkpoint, progress, on_divergence, duration_ms):
+    from ..monitors.base import BuiltMonitor  # noqa: F401  (documentation of the protocol)
+
+    n_steps, chunk_steps, B = s.n_steps, s.chunk_steps, s.plan.block
+    n_chunks = math.ceil(n_steps / chunk_steps)
+    fp = _fingerprint(s, theta, nb) if checkpoint is not None else None
+    lead = () if nb is None else (nb,)
+    buffers = []
+    for b in s.built:
+        shape = lead + (_n_samples(n_steps, b.period_steps),) + tuple(b.sample_shape)
+        buffers.append(np.empty(shape, dtype=np.dtype(_float())))
+    filled = [0] * len(s.built)
+    done = 0
+    if checkpoint is not None and os.path.exists(checkpoint):
+        carry, done, filled = _load_checkpoint(checkpoint, fp, carry, buffers)
+        logger.info("Resuming from checkpoint %s at step %d/%d", checkpoint, done, n_steps)
+    use_bar = progress if progress is not None else (n_chunks > 3 and _stderr_tty())
+    bar = None
+    if use_bar:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_steps * network.dt_ms / 1000.0, initial=done * network.dt_ms / 1000.0, unit="s sim",
+                   desc="simulate", leave=False)
+    t_start = time.perf_counter()
+    last_ckpt = time.perf_counter()
+    diverged = None
+    try:
+        while done < n_steps:
+            steps = min(chunk_steps, n_steps - done)
+            carry, outs = run_chunk(carry, theta, steps // B, steps % B)
+            outs = jax.device_get(outs)
+            for i, o in enumerate(outs):
+                k = o.shape[len(lead)]
+                if k:
+                    buffers[i][(slice(None),) * len(lead) + (slice(filled[i], filled[i] + k),)] = o
+                    filled[i] += k
+            done += steps
+            if bar is not None:
+                bar.update(steps * network.dt_ms / 1000.0)
+            bad_step = np.asarray(carry[4][0])
+            if np.any(bad_step >= 0):
+                diverged = (np.asarray(carry[4][0]), np.asarray(carry[4][1]))
+                break
+            if checkpoint is not None and done < n_steps and time.perf_counter() - last_ckpt >= _CKPT_INTERVAL_S:
+                _save_checkpoint(checkpoint, fp, carry, done, buffers, filled)
+                last_ckpt = time.perf_counter()
+    finally:
+        if bar is not None:
+            bar.close()
+    elapsed = time.perf_counter() - t_start
+    outputs = {}
+    for b, buf, nf in zip(s.built, buffers, filled):
+        data = buf[(slice(None),) * len(lead) + (slice(0, nf),)]
+        period_s = b.period_steps * network.dt_ms / 1000.0
+        times = period_s * np.arange(1, nf + 1)
+        outputs[b.name] = MonitorOutput(
+            name=b.name, times_s=times, data=data, sfreq_hz=1.0 / period_s, variable_names=b.variable_names,
+            channel_names=b.channel_names, time_stamp=b.time_stamp, window_s=b.window_steps * network.dt_ms / 1000.0,
+            units=b.units, info=dict(b.info))
+    info = {"integrator": s.integrator.name, "noise": repr(s.noise), "block_steps": B, "chunk_steps": chunk_steps,
+            "ring_rows": s.plan.ring, "steps_done": done, "wall_time_s": elapsed, "batch": nb,
+            "key": np.asarray(s.key).tolist()}
+    result = SimulationResult(outputs=outputs, final_state=np.asarray(carry[0]), dt_ms=network.dt_ms,
+                              duration_ms=done * network.dt_ms, model=model, network=network,
+                              stimulus_onsets_s=stimulus_onsets_s(s.stimulus, duration_ms), info=info)
+    if diverged is not None:
+        step_arr, reg_arr = diverged
+        flat = np.atleast_1d(step_arr)
+        b_i = int(np.argmax(flat >= 0))
+        step = int(flat[b_i])
+        region = network.region_names[int(np.atleast_1d(reg_arr)[b_i])]
+        batch_txt = f" (batch element {b_i})" if nb is not None else ""
+        msg = (f"Simulation diverged{batch_txt}: the state became non-finite at step {step} (t = {step * network.dt_ms:g} ms), "
+               f"first in region {region!r}. Reduce dt_ms, the coupling or the noise, or check the parameters. "
+               f"Outputs up to t = {done * network.dt_ms:g} ms are in the error's partial_result.")
+        info["divergence"] = {"step": step, "time_ms": step * network.dt_ms, "region": region}
+        if on_divergence == "raise":
+            raise SimulationDivergedError(msg, step, step * network.dt_ms, region, result)
+        import warnings
+
+        warnings.warn(msg, RuntimeWarning, stacklevel=2)
+        return result
+    if checkpoint is not None and os.path.exists(checkpoint):
+        os.remove(checkpoint)
+    logger.info("Simulated %g ms (%d steps, %d chunks of %d steps, block %d) in %.2f s", done * network.dt_ms, done,
+                n_chunks, chunk_steps, B, elapsed)
+    return result
+
+
+_CKPT_INTERVAL_S = 10.0
+
+
+def _stderr_tty():
+    import sys
+
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # pragma: no cover
+        return False
+
+
+def _fingerprint(s, theta, nb):
+    h = hashlib.sha1()
+    h.update(repr(s.cache_key).encode())
+    for leaf in jax.tree_util.tree_leaves(theta):
+        a = np.asarray(leaf)
+        h.update(str(a.shape).encode())
+        h.update(a.tobytes())
+    h.update(np.asarray(s.x0).tobytes())
+    h.update(np.asarray(s.key).tobytes())
+    h.update(f"{s.n_steps}/{nb}/{repr(s.stimulus)}".encode())
+    return h.hexdigest()
+
+
+def _save_checkpoint(path, fp, carry, done, buffers, filled):
+    leaves = jax.tree_util.tree_leaves(carry)
+    arrays = {f"carry_{i}": np.asarray(v) for i, v in enumerate(leaves)}
+    for i, (b, nf) in enumerate(zip(buffers, filled)):
+        arrays[f"out_{i}"] = b[..., :nf, :, :] if b.ndim >= 3 else b
+    tmp = f"{path}.tmp.npz"
+    np.savez(tmp, fingerprint=np.array(fp), done=np.array(done), filled=np.array(filled), **arrays)
+    os.replace(tmp, path)
+
+
+def _load_checkpoint(path, fp, carry, buffers):
+    with np.load(path, allow_pickle=False) as z:
+        if str(z["fingerprint"]) != fp:
+            raise ValueError(f"checkpoint {os.fspath(path)!r} was written by a different simulation (other network, "
+                             f"model, parameters, monitors, key or duration); delete it or pass another checkpoint path.")
+        leaves, treedef = jax.tree_util.tree_flatten(carry)
+        new = [jnp.asarray(z[f"carry_{i}"], dtype=leaves[i].dtype) for i in range(len(leaves))]
+        filled = [int(v) for v in z["filled"]]
+        for i, nf in enumerate(filled):
+            buffers[i][..., :nf, :, :] = z[f"out_{i}"]
+        return jax.tree_util.tree_unflatten(treedef, new), int(z["done"]), filled
+
+
+def make_simulator(network, model, *, duration_ms, integrator="heun", noise=None, monitors=None, stimulus=None,
+                   initial_state=None, chunk_ms=None, remat=True):
+    """Return the whole simulation as one pure function for ``jax.grad`` / ``jax.vmap``.
+
+    Parameters
+    ----------
+    network, model, duration_ms, integrator, noise, monitors, stimulus, initial_state, chunk_ms
+        As in :func:`simulate`.
+    remat : bool
+        Rematerialise each chunk in the backward pass (memory ~ one chunk instead of
+        the whole run when differentiating).
+
+    Returns
+    -------
+    run : callable
+        ``run(theta, key, x0=None) -> dict name -> array (n_samples, n_variables, n_channels)``;
+        pure and jittable; differentiable with respect to ``theta``.
+    theta : dict
+        Default parameters: ``theta["model"]`` (the model pytree), ``theta["G"]`` (global
+        coupling), ``theta["coupling"]``, ``theta["sigma"]`` (noise amplitudes, or None),
+        ``theta["w"]`` (padded connection weights) and ``theta["rowsum"]``.
+
+    Examples
+    --------
+    >>> run, theta = make_simulator(net, Hopf(), duration_ms=2000, monitors=[Subsample(10.0)])
+    >>> loss = lambda G: jnp.mean(run({**theta, "G": G}, key)["subsample"] ** 2)
+    >>> jax.grad(loss)(0.2)
+    """
+    s = _setup(network, model, duration_ms=duration_ms, integrator=integrator, noise=noise, monitors=monitors,
+               stimulus=stimulus, initial_state=initial_state, key=0, chunk_ms=chunk_ms)
+    chunk = s.chunk_fn.__wrapped__ if hasattr(s.chunk_fn, "__wrapped__") else s.chunk_fn
+    B = s.plan.block
+    n_full, rest = divmod(s.n_steps, s.chunk_steps)
+    names = [b.name for b in s.built]
+    x0_default = jnp.asarray(s.x0, dtype=_float())
+
+    def run(theta, key, x0=None):
+        key = _as_key(key)
+        x0_ = x0_default if x0 is None else jnp.asarray(x0)
+        carry = initial_carry(s.plan, x0_, theta["coupling"], s.built, theta["model"], key)
+        step_chunk = (lambda c, t: chunk(c, t, s.chunk_steps // B, s.chunk_steps % B))
+        if remat:
+            step_chunk = jax.checkpoint(step_chunk)
+        outs_list = []
+        if n_full:
+            carry, outs = jax.lax.scan(lambda c, _: step_chunk(c, theta), carry, None, length=n_full)
+            outs_list.append([o.reshape((-1,) + o.shape[2:]) for o in outs])
+        if rest:
+            carry, outs = chunk(carry, theta, rest // B, rest % B)
+            outs_list.append(list(outs))
+        merged = [jnp.concatenate([ol[i] for ol in outs_list]) for i in range(len(names))]
+        return dict(zip(names, merged))
+
+    return run, dict(s.theta)

@@ -138,6 +138,16 @@ def _drive_fn(monitor, ctx):
     return name, z
 
 
+def _hashable(value):
+    """Hashable, value-based form of a monitor parameter (for the engine's compile cache)."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if callable(value):
+        return ("callable", id(value))
+    arr = np.asarray(value, dtype=float)
+    return ("array", arr.shape, arr.tobytes())
+
+
 def _per_region(value, name, n_regions, *, positive=True):
     """Scalar or ``(n_regions,)`` parameter as a float numpy array (validated)."""
     arr = np.asarray(value, dtype=float) if not isinstance(value, (str, bytes)) else None
@@ -440,6 +450,14 @@ class BalloonWindkessel(Monitor):
                             window_steps=period if mean_mode else 0, info=info,
                             sample_shape=(len(variables), n))
 
+    def cache_key(self):
+        """Value-based key: equal monitors reuse the engine's compiled simulation."""
+        names = ("tr_s", "preset", "kappa", "gamma", "tau", "alpha", "rho", "V0", "k1", "k2", "k3", "equation",
+                 "epsilon", "theta0", "r0", "te_s", "drive", "drive_scale", "drive_offset", "variables", "sample",
+                 "init", "name")
+        return (type(self).__name__,) + tuple((n, _hashable(getattr(self, n)) if n != "variables"
+                                               else self.variables) for n in names)
+
     def __repr__(self):
         return (f"BalloonWindkessel(tr_s={self.tr_s:g}, equation={self.equation!r}, drive={self.drive!r}, "
                 f"sample={self.sample!r})")
@@ -707,6 +725,12 @@ class HRFConvolution(Monitor):
                             variable_names=("bold",), channel_names=tuple(ctx.region_names),
                             units=("drive units x drive_scale",), time_stamp="end" if mean_mode else "instant",
                             window_steps=period if mean_mode else 0, info=info, sample_shape=(1, n))
+
+    def cache_key(self):
+        """Value-based key: equal monitors reuse the engine's compiled simulation."""
+        names = ("tr_s", "kernel", "kernel_length_s", "bin_ms", "drive", "drive_scale", "drive_offset", "sample",
+                 "name")
+        return (type(self).__name__,) + tuple((n, _hashable(getattr(self, n))) for n in names)
 
     def __repr__(self):
         k = self.kernel if isinstance(self.kernel, str) else "custom"

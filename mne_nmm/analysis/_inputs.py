@@ -265,7 +265,7 @@ def as_timeseries(data, *, sfreq_hz=None, monitor=None, variable=None, picks=Non
 
     Parameters
     ----------
-    data : ndarray | MonitorOutput | SimulationResult | mne.io.Raw | mne.Epochs | mne.Evoked | mne.SourceEstimate | nibabel image | TimeSeries
+    data : ndarray | MonitorOutput | SimulationResult | Raw | Epochs | Evoked | SourceEstimate | image | TimeSeries
         The signal.
 
         * ndarray, shape (n_times, n_channels): time-major samples (a region
@@ -324,6 +324,8 @@ def as_timeseries(data, *, sfreq_hz=None, monitor=None, variable=None, picks=Non
             raise ValueError(f"monitor={monitor!r} is only meaningful when data is a SimulationResult, "
                              f"got {type(data).__name__}.")
         if isinstance(data, SimulationResult):
+            if monitor is None and len(data.outputs) != 1:
+                raise ValueError(f"monitor must be given: this SimulationResult records {list(data.outputs)}.")
             out = data.output if monitor is None else data[monitor]
             parts = _from_monitor(out, variable, sfreq_hz, channel_names)
         elif isinstance(data, MonitorOutput):

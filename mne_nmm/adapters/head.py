@@ -133,7 +133,7 @@ def meg_info(system="neuromag", *, dev_head_t=None):
 
 def make_sphere_head(positions_mm, *, normals=None, region_mapping=None, region_names=None, kind="eeg", frame="mni",
                      montage="fsaverage_1010", meg_system="neuromag", dev_head_t=None, mode="mean",
-                     moment_am_per_unit=None, outside="shrink", name=None, verbose=None):
+                     moment_am_per_unit=None, sphere="auto", outside="shrink", name=None, verbose=None):
     """Region head model from source points and a sphere conductor.
 
     Parameters
@@ -162,6 +162,10 @@ def make_sphere_head(positions_mm, *, normals=None, region_mapping=None, region_
         Region aggregation (see :mod:`mne_nmm.adapters.forward`).
     moment_am_per_unit : float | None
         Dipole moment (A·m) per unit of the model's source variable, stored on the head.
+    sphere : "auto" | mne.bem.ConductorModel
+        Spherical conductor: ``"auto"`` fits a 4-shell sphere to the montage
+        (:func:`mne.make_sphere_model`); give one fitted to a fuller head shape when
+        the montage has few electrodes.
     outside : "shrink" | "raise"
         Points outside the inner sphere (the brain compartment) are moved radially
         to 1 mm inside it (``"shrink"``, logged) or rejected.
@@ -192,7 +196,13 @@ def make_sphere_head(positions_mm, *, normals=None, region_mapping=None, region_
     rr = mni_to_head(pos) if frame == "mni" else pos / 1000.0
 
     info_eeg = eeg_info(montage)
-    sphere = mne.make_sphere_model("auto", "auto", info_eeg, verbose=mv)
+    if isinstance(sphere, str):
+        check_option("sphere", sphere, ("auto",))
+        sphere = mne.make_sphere_model("auto", "auto", info_eeg, verbose=mv)
+    validate_type(sphere, mne.bem.ConductorModel, "sphere", "'auto' or a sphere ConductorModel")
+    if not sphere["is_sphere"] or not sphere["layers"]:
+        raise ValueError("sphere must be a spherical conductor with layers (mne.make_sphere_model(..., "
+                         "head_radius=...)), got a BEM or a sphere without layers.")
     r0 = np.asarray(sphere["r0"], dtype=float)
     inner = sphere["layers"][0]["rad"]
     d = np.linalg.norm(rr - r0, axis=1)

@@ -161,3 +161,13 @@ def test_import_is_light():
     code = ("import sys, mne_nmm.analysis; bad = [m for m in ('mne', 'nilearn', 'matplotlib', 'pandas') "
             "if m in sys.modules]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_batched_output_asks_for_one_run(x):
+    try:
+        mon = MonitorOutput(name="tavg", times_s=np.arange(N_TIMES) / SFREQ, data=np.stack([x, x])[:, :, None, :],
+                            sfreq_hz=SFREQ, variable_names=("x",), channel_names=tuple("abcde"))
+    except ValueError:
+        pytest.skip("MonitorOutput has no batch axis in this version")
+    with pytest.raises(ValueError, match="holds 2 batched runs"):
+        functional_connectivity(mon)

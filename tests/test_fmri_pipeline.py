@@ -77,7 +77,7 @@ def test_simulate_bold_validation(small_connectome):
         simulate_bold(10.0, connectome=small_connectome, global_coupling=2.0 / strength.max(), dt_ms=1.0)
     from mne_nmm.fmri import default_global_coupling
 
-    assert default_global_coupling(small_connectome) == pytest.approx(0.36 / np.median(strength))
+    assert default_global_coupling(small_connectome) == pytest.approx(0.55 / np.median(strength))
 
 
 def test_plot_fc_figure_variants():

@@ -29,9 +29,14 @@ class JansenRit(NeuralMass):
     (mV). Coupled variables are ``(y1, y2)`` as in TVB. Time in ms, potentials in mV,
     rates in 1/ms.
 
-    Defaults are TVB's, including the mean drive ``mu = 0.22 /ms`` (220 Hz), with
-    which a node sits on an alpha-band (~10 Hz) limit cycle; ``mu = 0`` leaves it at a
-    quiet fixed point (Jansen & Rit 1995 used a 120-320 Hz uniform input).
+    Defaults are TVB's, including the mean drive ``mu = 0.22 /ms`` (220 Hz) and
+    TVB's firing threshold ``v0 = 5.52 mV``. With these an isolated node is *not*
+    on the alpha cycle: it sits on a large-amplitude (~10 mV) ~7 Hz limit cycle.
+    Jansen & Rit's own threshold ``v0 = 6 mV`` (:meth:`jansen_rit_1995`) gives the
+    ~11 Hz alpha rhythm for drives between two Hopf bifurcations at
+    ``mu = 0.0898`` and ``0.3157 /ms`` (Grimbert & Faugeras 2006; Jansen & Rit drove
+    the model with 120-320 Hz noise) and a quiet focus above; ``mu = 0`` leaves a
+    node at a quiet fixed point.
 
     Parameters
     ----------
@@ -56,6 +61,8 @@ class JansenRit(NeuralMass):
     ----------
     Jansen B.H., Rit V.G. (1995) Electroencephalogram and visual evoked potential generation
     in a mathematical model of coupled cortical columns. Biol Cybern 73:357-366.
+    Grimbert F., Faugeras O. (2006) Bifurcation analysis of Jansen's neural mass model.
+    Neural Comput 18:3052-3068.
     Sanz Leon P. et al. (2013) The Virtual Brain. Front Neuroinform 7:10 (``JansenRit``).
     """
 
@@ -87,6 +94,13 @@ class JansenRit(NeuralMass):
     a_3: float = 0.25
     a_4: float = 0.25
     mu: float = 0.22
+
+    @classmethod
+    def jansen_rit_1995(cls, **changes):
+        """Jansen & Rit's (1995) parameter set (``v0 = 6 mV``): an alpha (~11 Hz) limit cycle at ``mu = 0.22``."""
+        params = dict(v0=6.0)
+        params.update(changes)
+        return cls(**params)
 
     def sigmoid(self, v):
         """Potential-to-rate sigmoid ``2 nu_max / (1 + exp(r (v0 - v)))`` (1/ms)."""

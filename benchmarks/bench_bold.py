@@ -22,7 +22,7 @@ import sys
 import time
 
 
-def child(minutes, dt_ms, monitor, tr_s):
+def child(minutes, dt_ms, monitor, tr_s, coupling):
     import numpy as np
     import psutil
 
@@ -33,7 +33,7 @@ def child(minutes, dt_ms, monitor, tr_s):
     proc = psutil.Process()
     rss0 = proc.memory_info().rss
     conn = nmm.datasets.load_connectome("tvb76")
-    net = nmm.Network(conn.normalized("max"), coupling=nmm.coupling.Difference(), global_coupling=0.1,
+    net = nmm.Network(conn.normalized("max"), coupling=nmm.coupling.Difference(), global_coupling=coupling,
                       speed_m_per_s=3.0, dt_ms=dt_ms)
     mon = BalloonWindkessel(tr_s=tr_s) if monitor == "balloon" else HRFConvolution(tr_s=tr_s)
     kw = dict(integrator="stochastic_heun", noise=nmm.AdditiveNoise(sigma=0.02), monitors=[mon], key=0)
@@ -62,15 +62,17 @@ def main():
     p.add_argument("--dt-ms", type=float, default=0.1)
     p.add_argument("--tr-s", type=float, default=2.0)
     p.add_argument("--monitor", choices=("balloon", "hrf"), default="balloon")
+    p.add_argument("--coupling", type=float, default=0.1,
+                   help="global coupling (0.1 is stable at dt 0.1 ms; use <= 0.07 at dt 1 ms)")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.child:
-        child(a.minutes[0], a.dt_ms, a.monitor, a.tr_s)
+        child(a.minutes[0], a.dt_ms, a.monitor, a.tr_s, a.coupling)
         return
     rows = []
     for m in a.minutes:
         cmd = [sys.executable, __file__, "--child", "--minutes", str(m), "--dt-ms", str(a.dt_ms), "--tr-s",
-               str(a.tr_s), "--monitor", a.monitor]
+               str(a.tr_s), "--monitor", a.monitor, "--coupling", str(a.coupling)]
         r = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, JAX_PLATFORMS="cpu"))
         if r.returncode:
             sys.exit(f"child failed:\n{r.stderr[-3000:]}")

@@ -100,7 +100,8 @@ def test_bold_memory_flat_in_duration():
     script = os.path.join(os.path.dirname(__file__), os.pardir, "benchmarks", "bench_bold.py")
     rows = []
     for minutes in (1, 10):
-        out = subprocess.run([sys.executable, script, "--child", "--minutes", str(minutes), "--dt-ms", "1.0"],
+        out = subprocess.run([sys.executable, script, "--child", "--minutes", str(minutes), "--dt-ms", "1.0",
+                              "--coupling", "0.041"],
                              capture_output=True, text=True, check=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     assert rows[1]["n_volumes"] == 300 and rows[1]["finite"]

@@ -106,3 +106,25 @@ def test_bold_memory_flat_in_duration():
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     assert rows[1]["n_volumes"] == 300 and rows[1]["finite"]
     assert rows[1]["peak_rss_mb"] - rows[0]["peak_rss_mb"] < 30.0, rows
+
+
+@pytest.mark.slow
+def test_gradient_through_engine_and_bold(small_connectome):
+    """d(BOLD power)/d(global coupling) through make_simulator equals a central finite difference."""
+    jax = pytest.importorskip("jax")
+    import jax.numpy as jnp
+
+    from mne_nmm.core.models.hopf import Hopf
+    from mne_nmm.monitors.bold import BalloonWindkessel
+
+    net = nmm.Network(small_connectome, coupling=nmm.coupling.Difference(), global_coupling=0.1,
+                      speed_m_per_s=3.0, dt_ms=1.0)
+    run, theta = nmm.make_simulator(net, Hopf(a=-0.05), duration_ms=20_000, integrator="stochastic_heun",
+                                    noise=nmm.AdditiveNoise(sigma=0.02), monitors=[BalloonWindkessel(tr_s=1.0)])
+
+    def loss(g):
+        return jnp.mean(run({**theta, "G": g}, 0)["bold"][5:] ** 2) * 1e6
+
+    grad = float(jax.grad(loss)(0.1))
+    fd = (float(loss(0.101)) - float(loss(0.099))) / 0.002
+    assert grad != 0 and abs(grad - fd) < 1e-2 * abs(fd)

@@ -17,18 +17,26 @@ the ``drive`` variable given), optionally centred and scaled::
 
     z = drive_scale * (x - drive_offset)
 
-``z`` is dimensionless "neural activity" in the sense of Friston et al. (2000):
-the hemodynamic response is linear for small ``z`` and, for the balloon model,
-``z > -gamma`` is required for the steady state flow ``f = 1 + z / gamma`` to stay
-positive. Suggested scalings (check ``res["tavg"]`` of your model first):
+``z`` is the "neuronal activity" of Friston et al. (2000) (it enters
+``ds/dt``, time in s): the hemodynamic response is close to linear for
+``|z| <~ 0.1`` and, for the balloon model, ``z > -gamma`` (-0.41 with the default
+preset) is required for the flow ``f = 1 + z / gamma`` to stay positive. A
+constant mean drive only shifts the steady state (``init="steady"`` starts there,
+without a transient); BOLD *fluctuations* follow the fluctuations of ``z``.
+Guidance per kind of model (check the range of the drive in a short
+``TemporalAverage`` run first):
 
-=================  =================  =============================================
-model              ``bold_drive``     scaling
-=================  =================  =============================================
-Hopf               ``x`` (a.u.)       none: ``x`` is centred on 0, ``|x| <~ 0.5``
-Jansen-Rit         ``y1-y2`` (mV)     ``drive_offset`` = the mean of ``y1-y2``
-                                      (a few mV), ``drive_scale`` ~ 0.1 / mV
-=================  =================  =============================================
+* oscillators centred on 0 (Hopf ``x``, FitzHugh-Nagumo ``v``, generic 2D ``V``,
+  Van der Pol, damped oscillator, Kuramoto ``sin``): no scaling while
+  ``|x| <~ 0.5``, else ``drive_scale ~ 0.3 / max|x|``;
+* rates >= 0 (Wilson-Cowan ``E``, Montbrio ``r``, threshold-linear ``r_e`` in Hz,
+  ING, Coombes-Byrne ``r``): ``drive_offset`` = the mean rate (BOLD relative to
+  baseline) and ``drive_scale`` so that the fluctuations of ``z`` are ~0.1;
+* Jansen-Rit ``y1-y2`` (mV): ``drive_offset`` = the mean of ``y1-y2`` and
+  ``drive_scale ~ 0.1 / std(y1-y2)``.
+
+FC (correlations) does not depend on a linear scaling of a linear(ised)
+response; amplitudes in percent signal change do.
 
 Time stamps
 -----------

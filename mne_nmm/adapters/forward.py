@@ -437,9 +437,9 @@ def make_head_model(fwd, labels=None, *, region_mapping=None, region_names=None,
     info : mne.Info | None
         Measurement info (e.g. ``raw.info``) whose data channels (EEG, MEG, sEEG,
         ECoG; bad channels excluded) the head uses, in its order; each must exist in
-        the forward. Default: the forward's channels and ``fwd["info"]`` (a
-        forward read from disk has no digitisation: pass an info with a montage to
-        keep it).
+        the forward. Default: the forward's channels, with their definitions from
+        ``fwd["info"]`` (which has no digitisation: pass an info with a montage,
+        e.g. the recording's, to keep it).
     src : mne.SourceSpaces | None
         The source space the forward was computed from; if given, sources it has
         but the forward lacks (dropped by ``mindist`` or outside the inner skull)
@@ -493,8 +493,7 @@ def make_head_model(fwd, labels=None, *, region_mapping=None, region_names=None,
         head_info = mne.pick_info(info, picks, verbose=False)
     else:
         ch_names = fwd_names
-        finfo = fwd["info"]
-        head_info = mne.pick_info(finfo, [finfo["ch_names"].index(c) for c in ch_names], verbose=False)
+        head_info = _info_from_forward(fwd, ch_names)
     fwd_in = fwd
     if list(ch_names) != fwd_names:
         fwd = mne.pick_channels_forward(fwd, ch_names, ordered=True, verbose=mv)
@@ -586,6 +585,30 @@ def make_head_model(fwd, labels=None, *, region_mapping=None, region_names=None,
                      moment_am_per_unit=moment_am_per_unit, name=name or "forward", report=report)
     logger.info("make_head_model: %r", head)
     return head
+
+
+def _info_from_forward(fwd, ch_names):
+    """A complete Info (projs, sfreq, dig...) for the forward's channels.
+
+    ``fwd["info"]`` is a reduced Info (no ``projs``, ``sfreq``, ``dig``) that MNE
+    functions such as ``make_ad_hoc_cov`` or ``RawArray`` do not accept; the
+    channel definitions (positions, coil types, units) and ``dev_head_t`` are copied
+    from it into a fresh one.
+    """
+    from copy import deepcopy
+
+    finfo = fwd["info"]
+    sel = [finfo["ch_names"].index(c) for c in ch_names]
+    types = [mne.channel_type(finfo, i) for i in sel]
+    info = mne.create_info(list(ch_names), 1000.0, types)
+    with info._unlock():  # no public API to set channel definitions; this is what MNE's own readers do
+        info["chs"] = [deepcopy(finfo["chs"][i]) for i in sel]
+        if finfo.get("dev_head_t") is not None:
+            info["dev_head_t"] = deepcopy(finfo["dev_head_t"])
+        info["bads"] = [b for b in finfo.get("bads", []) if b in ch_names]
+    info._update_redundant()
+    info._check_consistency()
+    return info
 
 
 def _has_normals(s):

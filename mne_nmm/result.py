@@ -14,6 +14,7 @@ Conventions (written once, tested in ``tests/test_result.py`` and the monitor te
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,9 +30,10 @@ class MonitorOutput:
         Monitor name (e.g. ``"subsample"``, ``"tavg"``, ``"bold"``, ``"eeg"``).
     times_s : ndarray, shape (n_times,)
         Time stamps in seconds (see ``time_stamp``).
-    data : ndarray, shape (n_times, n_variables, n_channels)
+    data : ndarray, shape (n_times, n_variables, n_channels) or (n_batch, n_times, n_variables, n_channels)
         Monitor samples; ``n_channels`` is the number of regions for region-level
-        monitors and of sensors for projection monitors.
+        monitors and of sensors for projection monitors. Batched runs (sweeps,
+        trials) have a leading batch axis.
     sfreq_hz : float
         Sampling frequency in Hz.
     variable_names : tuple of str
@@ -60,14 +62,26 @@ class MonitorOutput:
     info: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        if self.data.ndim != 3:
-            raise ValueError(f"MonitorOutput.data must be 3D (n_times, n_variables, n_channels), got shape {self.data.shape}.")
-        if self.data.shape[0] != len(self.times_s):
-            raise ValueError(f"MonitorOutput.times_s has {len(self.times_s)} entries but data has {self.data.shape[0]} samples.")
+        if self.data.ndim not in (3, 4):
+            raise ValueError(f"MonitorOutput.data must be 3D (n_times, n_variables, n_channels) or 4D with a leading "
+                             f"batch axis, got shape {self.data.shape}.")
+        if self.data.shape[-3] != len(self.times_s):
+            raise ValueError(f"MonitorOutput.times_s has {len(self.times_s)} entries but data has {self.data.shape[-3]} samples.")
 
     @property
     def n_times(self):
-        return self.data.shape[0]
+        return self.data.shape[-3]
+
+    @property
+    def batch_size(self):
+        """Number of batched runs (None for a single run)."""
+        return self.data.shape[0] if self.data.ndim == 4 else None
+
+    def __getitem__(self, index):
+        """Select one run of a batched output (``out[i]``), returning an unbatched MonitorOutput."""
+        if self.data.ndim != 4:
+            raise TypeError("Only batched outputs (4D data) can be indexed by run.")
+        return dataclasses.replace(self, data=self.data[index], info=dict(self.info, batch_index=index))
 
     def get(self, variable=None):
         """Return the data of one variable as ``(n_times, n_channels)``.
@@ -76,20 +90,25 @@ class MonitorOutput:
         ----------
         variable : str | int | None
             Variable name or index; ``None`` requires a single recorded variable.
+
+        Returns
+        -------
+        data : ndarray, shape ([n_batch,] n_times, n_channels)
         """
         if variable is None:
-            if self.data.shape[1] != 1:
+            if self.data.shape[-2] != 1:
                 raise ValueError(f"variable must be given: this output records {self.variable_names}.")
-            return self.data[:, 0]
+            return self.data[..., 0, :]
         if isinstance(variable, str):
             if variable not in self.variable_names:
                 raise ValueError(f"variable must be one of {self.variable_names}, got {variable!r}.")
             variable = self.variable_names.index(variable)
-        return self.data[:, variable]
+        return self.data[..., variable, :]
 
     def __repr__(self):
-        return (f"<MonitorOutput '{self.name}' | {self.n_times} samples at {self.sfreq_hz:g} Hz, "
-                f"variables={list(self.variable_names)}, {self.data.shape[2]} channels, time_stamp={self.time_stamp}>")
+        batch = f"{self.batch_size} runs x " if self.batch_size else ""
+        return (f"<MonitorOutput '{self.name}' | {batch}{self.n_times} samples at {self.sfreq_hz:g} Hz, "
+                f"variables={list(self.variable_names)}, {self.data.shape[-1]} channels, time_stamp={self.time_stamp}>")
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,6 +152,19 @@ class SimulationResult:
 
     def __iter__(self):
         return iter(self.outputs.values())
+
+    @property
+    def batch_size(self):
+        """Number of batched runs (sweeps / trials), None for a single run."""
+        return self.info.get("batch")
+
+    def run(self, index):
+        """The ``index``-th run of a batched result as an unbatched :class:`SimulationResult`."""
+        if self.batch_size is None:
+            raise TypeError("This result is not batched.")
+        outs = {k: v[index] for k, v in self.outputs.items()}
+        fs = self.final_state[index] if self.final_state.ndim == 3 else self.final_state
+        return dataclasses.replace(self, outputs=outs, final_state=fs, info=dict(self.info, batch=None, batch_index=index))
 
     @property
     def output(self):

@@ -156,7 +156,11 @@ def make_block_fn(plan, integrator, noise, monitors, stim_fn, src, dly):
             S = (S_all[:-1], S_all[1:])
         else:
             S = None
-        sigma = theta["sigma"]
+        sigma = None
+        if noise_idx is not None:
+            sigma = theta["sigma"]
+            if not full_noise:  # embed the noisy rows into the full state shape (zeros elsewhere)
+                sigma = jnp.zeros((plan.n_vars, N), dtype=sigma.dtype).at[noise_idx].set(sigma)
 
         def inner(c, inp):
             x, mst, bad, n = c
@@ -179,13 +183,10 @@ def make_block_fn(plan, integrator, noise, monitors, stim_fn, src, dly):
                 return d if stim is None else d + stim
 
             if z_k is not None:
-                dw = sqrt_dt * z_k
+                dw = sqrt_dt * z_k  # (n_state_variables, n_regions), zero rows for noiseless variables
 
                 def noise_term(xs):
-                    g = noise.diffusion(xs if full_noise else xs[noise_idx], sigma)
-                    if full_noise:
-                        return g * dw
-                    return jnp.zeros_like(xs).at[noise_idx].set(g * dw)
+                    return noise.diffusion(xs, sigma) * dw
             else:
                 noise_term = None
             xn = integrator.step(x, f, dt, noise_term)
@@ -211,10 +212,17 @@ def make_block_fn(plan, integrator, noise, monitors, stim_fn, src, dly):
     return block
 
 
-def block_noise(key, n0, n_steps, n_noisy, n_regions, dtype):
-    """Standard-normal noise of steps ``n0 .. n0 + n_steps - 1``: step ``n`` uses ``fold_in(key, n)``."""
+def block_noise(key, n0, n_steps, noise_idx, n_vars, n_regions, dtype):
+    """Standard-normal noise of steps ``n0 .. n0 + n_steps - 1``: step ``n`` uses ``fold_in(key, n)``.
+
+    Returns ``(n_steps, n_vars, n_regions)`` with zero rows for the variables without noise.
+    """
     steps = n0 + jnp.arange(n_steps, dtype=jnp.int32)
-    return jax.vmap(lambda s: jax.random.normal(jax.random.fold_in(key, s), (n_noisy, n_regions), dtype=dtype))(steps)
+    n_noisy = len(noise_idx)
+    z = jax.vmap(lambda s: jax.random.normal(jax.random.fold_in(key, s), (n_noisy, n_regions), dtype=dtype))(steps)
+    if n_noisy == n_vars:
+        return z
+    return jnp.zeros((n_steps, n_vars, n_regions), dtype=dtype).at[:, np.asarray(noise_idx)].set(z)
 
 
 def make_chunk_fn(block, monitors, plan):
@@ -226,7 +234,7 @@ def make_chunk_fn(block, monitors, plan):
         x, n0, key = carry[0], carry[2], carry[5]
         z = None
         if plan.noise_idx is not None:
-            z = block_noise(key, n0, n_steps, len(plan.noise_idx), plan.n_regions, x.dtype)
+            z = block_noise(key, n0, n_steps, plan.noise_idx, plan.n_vars, plan.n_regions, x.dtype)
         raws = None
         if n_blocks > 0:
             zb = None if z is None else z[: n_blocks * B].reshape((n_blocks, B) + z.shape[1:])

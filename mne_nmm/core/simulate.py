@@ -121,7 +121,7 @@ def _lcm(values):
 
 
 def _setup(network, model, *, duration_ms, integrator, noise, monitors, stimulus, initial_state, key, chunk_ms,
-           block_cap=32, unroll=True):
+           block_cap=32, unroll=1):
     from ..monitors.base import MonitorContext, as_monitor_list
     from ..network import Network
 
@@ -158,7 +158,7 @@ def _setup(network, model, *, duration_ms, integrator, noise, monitors, stimulus
         sigma = noise.sigma_array(len(noise_idx), n)
     plan = Plan(n_regions=n, n_vars=model.n_state_variables, cvar=tuple(cvar), n_feat=n_feat, block=block, ring=ring,
                 n_slots=src.shape[1], has_delayed=has_delayed, has_instant=w_instant is not None,
-                noise_idx=noise_idx, dt=dt, unroll=block if unroll else 1)
+                noise_idx=noise_idx, dt=dt, unroll=(block if unroll is True else int(unroll) if unroll else 1))
     stim_fn = build_stimulus_fn(stimulus, model, network.region_names, dt)
     # Chunks must start on a multiple of every monitor period (static sample positions) and of the block.
     base = _lcm(periods + [block])
@@ -170,7 +170,7 @@ def _setup(network, model, *, duration_ms, integrator, noise, monitors, stimulus
              "w_instant": None if w_instant is None else jnp.asarray(w_instant), "sigma": sigma}
     cache_key = (plan, type(model), integrator, type(noise), type(coupling),
                  jax.tree_util.tree_structure(coupling), tuple(_monitor_key(m) for m in mons),
-                 None if stim_fn is None else id(stimulus), _digest(src, dly), chunk_steps)
+                 None if stim_fn is None else _stimulus_key(stimulus), _digest(src, dly), chunk_steps)
     chunk_fn = _FN_CACHE.get(cache_key)
     if chunk_fn is None:
         blk = make_block_fn(plan, integrator, noise, built, stim_fn, src, dly)
@@ -196,6 +196,13 @@ def _monitor_key(m):
     if fn is not None:
         return fn()
     return (type(m), id(m))
+
+
+def _stimulus_key(stimulus):
+    from .stimulus import Stimulus
+
+    items = [stimulus] if isinstance(stimulus, Stimulus) else list(stimulus)
+    return tuple(s.cache_key() for s in items)
 
 
 def _digest(*arrays):
@@ -238,9 +245,10 @@ def _apply_sweep(theta, sweep):
         elif name == "noise.sigma":
             if theta["sigma"] is None:
                 raise ValueError("sweep over 'noise.sigma' needs noise=... to be given.")
+            base = theta["sigma"]  # (n_noisy, n_regions)
             s = jnp.asarray(arr)
-            base = theta["sigma"]
-            theta["sigma"] = s.reshape((nb,) + (1,) * (base.ndim - (s.ndim - 1))) * jnp.ones_like(base) if s.ndim == 1 else jnp.broadcast_to(s, (nb,) + base.shape)
+            s = s.reshape((nb,) + (1,) * base.ndim) if s.ndim == 1 else s
+            theta["sigma"] = jnp.broadcast_to(s, (nb,) + base.shape)
             axes["sigma"] = 0
         elif name.startswith("model."):
             p = name[len("model."):]
@@ -260,8 +268,7 @@ def _apply_sweep(theta, sweep):
     if model_axes:
         m = theta["model"]
         theta["model"] = m.replace(**model_axes)
-        axes["model"] = jax.tree_util.tree_map(lambda _: None, m)
-        axes["model"] = dataclasses.replace(axes["model"], **{k: 0 for k in model_axes}) if True else None
+        axes["model"] = dataclasses.replace(jax.tree_util.tree_map(lambda _: None, m), **{k: 0 for k in model_axes})
     if coupling_axes:
         c = theta["coupling"]
         theta["coupling"] = dataclasses.replace(c, **coupling_axes)
@@ -350,16 +357,15 @@ def simulate(network, model, *, duration_ms, integrator="heun", noise=None, moni
             f"This run needs about {est['total_bytes'] / 2**30:.2f} GiB (outputs {est['outputs_bytes'] / 2**30:.2f} GiB, "
             f"per-chunk work {est['chunk_bytes'] / 2**30:.2f} GiB), more than the limit of {limit / 2**30:.2f} GiB. "
             f"Record fewer variables, use longer monitor periods, a shorter duration or a smaller chunk_ms.")
-    carry = initial_carry(s.plan, jnp.asarray(s.x0, dtype=_float()), theta["coupling"] if nb is None or axes.get("coupling") is None else s.theta["coupling"],
-                          s.built, s.theta["model"], s.key)
+    x0 = jnp.asarray(s.x0, dtype=_float())
     run_chunk = s.chunk_fn
-    if nb is not None:
-        carry = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (nb,) + jnp.shape(a)), carry)
-        if keys is not None:
-            carry = carry[:-1] + (keys,)
-        else:
-            carry = carry[:-1] + (jax.random.split(s.key, nb) if False else jnp.broadcast_to(s.key, (nb, 2)),)
+    if nb is None:
+        carry = initial_carry(s.plan, x0, theta["coupling"], s.built, theta["model"], s.key)
+    else:
+        keys = jnp.broadcast_to(s.key, (nb, 2)) if keys is None else keys
         in_axes_theta = axes if axes is not None else {k: None for k in theta}
+        carry = jax.vmap(lambda th, k: initial_carry(s.plan, x0, th["coupling"], s.built, th["model"], k),
+                         in_axes=(in_axes_theta, 0))(theta, keys)
         run_chunk = _vmapped_chunk(s, in_axes_theta)
     return _drive(s, run_chunk, carry, theta, nb, network, model, checkpoint, progress, on_divergence, duration_ms)
 

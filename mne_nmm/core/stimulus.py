@@ -175,6 +175,16 @@ class Stimulus:
         name = self.variable or model.stimulus_variable or model.state_variables[0]
         return model.variable_index(name, what="stimulus variable")
 
+    def cache_key(self):
+        """Content hash of the stimulus (waveform type and attributes, pattern, amplitude, variable)."""
+        from ..monitors.base import _digest_attributes
+
+        w = self.waveform
+        wattrs = vars(w) if hasattr(w, "__dict__") and isinstance(w, Waveform) else {"callable": id(w)}
+        return (type(w).__qualname__, _digest_attributes(wattrs), _digest_attributes(
+            {"regions": np.asarray(self.regions if self.regions is not None else [], dtype=object).astype(str),
+             "amplitude": self.amplitude, "variable": self.variable}))
+
     def onsets_ms(self, duration_ms):
         f = getattr(self.waveform, "onsets_ms", None)
         return np.asarray(f(duration_ms)) if f is not None else np.zeros(0)

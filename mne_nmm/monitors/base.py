@@ -59,6 +59,24 @@ class BuiltMonitor:
     sample_shape: tuple = ()
 
 
+def _digest_attributes(attrs):
+    import hashlib
+
+    h = hashlib.sha1()
+    for k in sorted(attrs):
+        v = attrs[k]
+        h.update(k.encode())
+        if isinstance(v, np.ndarray) or hasattr(v, "__array__") and not isinstance(v, (str, bytes)):
+            a = np.ascontiguousarray(np.asarray(v))
+            h.update(str((a.dtype, a.shape)).encode())
+            h.update(a.tobytes())
+        elif isinstance(v, dict):
+            h.update(_digest_attributes(v).encode())
+        else:
+            h.update(repr(v).encode())
+    return h.hexdigest()
+
+
 def period_to_steps(period_ms, dt_ms, what="period_ms"):
     """Convert a period in ms to a whole number of steps, or raise (never round silently)."""
     period_ms = check_positive(period_ms, what)
@@ -96,6 +114,13 @@ class Monitor:
 
     def build(self, ctx: MonitorContext) -> BuiltMonitor:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def cache_key(self):
+        """Hashable summary of everything that shapes the compiled monitor (type and all attributes).
+
+        Two monitors with equal keys reuse one compiled simulation; arrays are hashed by content.
+        """
+        return (type(self).__qualname__, _digest_attributes(vars(self)))
 
     def __repr__(self):
         return f"{type(self).__name__}(period_ms={self.period_ms}, variables={self.variables})"

@@ -1,0 +1,202 @@
+"""Reference workloads W1-W4 (shared/BENCHMARKS.md): mne_nmm vs a numba loop and installed peers, one run.
+
+Run by hand (never by CI)::
+
+    python benchmarks/run_benchmarks.py                 # W1, W2, W3 + compile times
+    python benchmarks/run_benchmarks.py --w4 --memory   # also W4 (BOLD, 60 s) and peak memory 10 s vs 600 s
+    python benchmarks/run_benchmarks.py --quick         # 1 s simulated instead of 10 s (smoke test)
+
+Timings are steady state (after one warm-up call, so compilation is excluded), wall
+clock and process CPU time; compile time is the first call minus a steady call.
+Peers (TVB, neurolib, brainmass, vbjax) are run on the same workload when importable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+
+def _timed(fn, repeat=1):
+    best = None
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = fn()
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        if best is None or wall < best[0]:
+            best = (wall, cpu, out)
+    return best
+
+
+def workload_setup():
+    import mne_nmm as nmm
+
+    conn = nmm.datasets.load_connectome("tvb76").normalized("max")
+    return nmm, conn
+
+
+def run_mne_nmm(name, duration_ms, n_sweep=32):
+    nmm, conn = workload_setup()
+    from mne_nmm.models import Hopf, JansenRit
+
+    mon = [nmm.monitors.Subsample(1.0)]
+    if name == "W1":
+        net = nmm.Network(conn, coupling=nmm.coupling.SigmoidalJansenRit(), global_coupling=1.0, speed_m_per_s=3.0,
+                          dt_ms=0.1)
+        kw = dict(noise=nmm.AdditiveNoise.from_tvb_nsig(1e-5, variables=("y4",)))
+        model = JansenRit()
+    else:
+        net = nmm.Network(conn, coupling=nmm.coupling.Difference(), global_coupling=0.1, speed_m_per_s=3.0, dt_ms=0.1)
+        kw = dict(noise=nmm.AdditiveNoise.from_tvb_nsig(1e-3))
+        model = Hopf(a=-0.05, omega=2 * np.pi * 10 / 1000)
+    if name == "W3":
+        kw["sweep"] = {"global_coupling": np.linspace(0, 0.3, n_sweep)}
+    if name == "W4":
+        from mne_nmm.monitors.bold import BalloonWindkessel
+
+        mon = [BalloonWindkessel(tr_s=2.0)]
+
+    def call():
+        return nmm.simulate(net, model, duration_ms=duration_ms, integrator="stochastic_heun", monitors=mon, key=0,
+                            progress=False, **kw)
+
+    first = _timed(call)
+    steady = _timed(call, repeat=2)
+    out = steady[2][mon[0].name].data
+    stats = {"mean": float(np.mean(out)), "std": float(np.std(out))}
+    return {"wall_s": steady[0], "cpu_s": steady[1], "compile_s": max(first[0] - steady[0], 0.0), **stats,
+            "block_steps": steady[2].info["block_steps"]}
+
+
+def run_numba(name, duration_ms, n_sweep=32):
+    import numba_reference as ref
+
+    nmm, conn = workload_setup()
+    delays = np.rint(conn.tract_lengths_mm / 3.0 / 0.1).astype(np.int64)
+    w = conn.weights
+    n_steps = int(round(duration_ms / 0.1))
+    if name == "W1":
+        fn = lambda: ref.jansen_rit(w, delays, n_steps=n_steps)  # noqa: E731
+    elif name == "W2":
+        fn = lambda: ref.hopf(w, delays, n_steps=n_steps)  # noqa: E731
+    elif name == "W3":
+        fn = lambda: ref.hopf_sweep(w, delays, np.linspace(0, 0.3, n_sweep), n_steps=n_steps)  # noqa: E731
+    else:
+        return None
+    fn_small = {"W1": lambda: ref.jansen_rit(w, delays, n_steps=100), "W2": lambda: ref.hopf(w, delays, n_steps=100),
+                "W3": lambda: ref.hopf_sweep(w, delays, np.linspace(0, 0.3, 2), n_steps=100)}[name]
+    fn_small()  # compile
+    wall, cpu, out = _timed(fn)
+    return {"wall_s": wall, "cpu_s": cpu, "mean": float(np.mean(out)), "std": float(np.std(out))}
+
+
+def run_neurolib(name, duration_ms):
+    """neurolib's Hopf (Euler, x-only coupling) on W2 — as in BENCHMARKS.md."""
+    if name != "W2":
+        return None
+    try:
+        from neurolib.models.hopf import HopfModel
+    except Exception as err:  # noqa: BLE001
+        return {"error": f"not importable ({type(err).__name__})"}
+    nmm, conn = workload_setup()
+    model = HopfModel(Cmat=np.asarray(conn.weights), Dmat=np.asarray(conn.tract_lengths_mm))
+    model.params["duration"] = duration_ms
+    model.params["dt"] = 0.1
+    model.params["signalV"] = 3.0
+    model.params["K_gl"] = 0.1
+    model.params["a"] = -0.05
+    model.params["w"] = 2 * np.pi * 10 / 1000
+    model.params["sigma_ou"] = np.sqrt(2e-3)
+    model.params["sampling_dt"] = 1.0
+    model.run()
+    wall, cpu, _ = _timed(model.run)
+    x = model.x
+    return {"wall_s": wall, "cpu_s": cpu, "mean": float(np.mean(x)), "std": float(np.std(x))}
+
+
+def peer_missing(name):
+    import importlib.util
+
+    mods = {"TVB 2.x": "tvb.simulator", "brainmass": "brainmass", "vbjax": "vbjax"}
+    out = {}
+    for label, mod in mods.items():
+        try:
+            found = importlib.util.find_spec(mod) is not None
+        except ModuleNotFoundError:
+            found = False
+        out[label] = None if found else "not installed"
+    return out
+
+
+def peak_memory(duration_ms):
+    """Peak RSS (MiB) of a fresh process running W2 for ``duration_ms``."""
+    code = (
+        "import resource, sys; sys.path.insert(0, %r); import run_benchmarks as rb; "
+        "rb.run_mne_nmm('W2', %r); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    ) % (HERE, duration_ms)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="1 s simulated instead of 10 s")
+    p.add_argument("--w4", action="store_true", help="also W4 (60 s with BOLD)")
+    p.add_argument("--memory", action="store_true", help="peak RSS for 10 s vs 600 s (W2)")
+    p.add_argument("--workloads", default="W1,W2,W3")
+    p.add_argument("--json", default=None, help="write results to this file")
+    args = p.parse_args(argv)
+    dur = 1000.0 if args.quick else 10_000.0
+    rows = []
+    for name in args.workloads.split(","):
+        ours = run_mne_nmm(name, dur)
+        ref = run_numba(name, dur)
+        rows.append((name, "mne_nmm", ours))
+        rows.append((name, "numba loop (f64)", ref))
+        if name == "W2":
+            rows.append((name, "neurolib 0.6 (Euler, x only)", run_neurolib(name, dur)))
+        for peer, status in peer_missing(name).items():
+            rows.append((name, peer, {"error": status or "installed, not wired"}))
+        print(_row(name, "mne_nmm", ours, ref), flush=True)
+    if args.w4:
+        rows.append(("W4", "mne_nmm", run_mne_nmm("W4", 6 * dur)))
+    print("\n| workload | implementation | wall s | cpu s | vs numba (wall) | mean | std | compile s |")
+    print("|---|---|---|---|---|---|---|---|")
+    refs = {w: r for w, impl, r in rows if impl.startswith("numba") and r}
+    for w, impl, r in rows:
+        print(_row(w, impl, r, refs.get(w)))
+    if args.memory:
+        m10 = peak_memory(10_000.0)
+        m600 = peak_memory(600_000.0)
+        print(f"\nPeak RSS W2: 10 s simulated {m10:.0f} MiB, 600 s simulated {m600:.0f} MiB")
+        rows.append(("memory", "W2 peak RSS MiB", {"10s": m10, "600s": m600}))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1, default=str)
+    _ = resource
+    return rows
+
+
+def _row(w, impl, r, ref):
+    if r is None:
+        return f"| {w} | {impl} | — | | | | | |"
+    if "error" in r:
+        return f"| {w} | {impl} | {r['error']} | | | | | |"
+    ratio = f"{ref['wall_s'] / r['wall_s']:.2f}x" if ref and "wall_s" in ref and impl == "mne_nmm" else ""
+    comp = f"{r['compile_s']:.1f}" if "compile_s" in r else ""
+    return (f"| {w} | {impl} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | {ratio} | {r.get('mean', float('nan')):.3g} | "
+            f"{r.get('std', float('nan')):.3g} | {comp} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -177,7 +177,8 @@ def simulate_eeg(duration_s=10.0, *, kind="eeg", head=None, connectome="tvb76", 
     return (raw, res) if return_result else raw
 
 
-def plot_eeg_summary(raw, fname=None, *, fmin=1.0, fmax=40.0, band=(8.0, 12.0), ch_type=None, verbose=None):
+def plot_eeg_summary(raw, fname=None, *, fmin=1.0, fmax=40.0, band=(8.0, 12.0), ch_type=None, show=False,
+                     verbose=None):
     """Two-panel summary of a (simulated) recording: PSD and band-power topomap.
 
     Parameters
@@ -192,15 +193,18 @@ def plot_eeg_summary(raw, fname=None, *, fmin=1.0, fmax=40.0, band=(8.0, 12.0), 
         Band whose power is shown on the topomap (Hz; default alpha).
     ch_type : "eeg" | "mag" | "grad" | None
         Channel type to show (default: EEG if present, else magnetometers).
+    show : bool
+        Call ``matplotlib.pyplot.show()``.
     verbose : bool | str | int | None
         Logging level.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
-        The figure (not shown; made without pyplot, safe on headless machines).
+        The figure (a pyplot figure, like MNE's; close it with
+        ``matplotlib.pyplot.close(fig)`` when making many).
     """
-    from matplotlib.figure import Figure
+    import matplotlib.pyplot as plt
 
     validate_type(raw, mne.io.BaseRaw, "raw")
     fmin, fmax = check_positive(fmin, "fmin", strict=False), check_positive(fmax, "fmax")
@@ -219,7 +223,7 @@ def plot_eeg_summary(raw, fname=None, *, fmin=1.0, fmax=40.0, band=(8.0, 12.0), 
     psd = raw.compute_psd(fmin=fmin, fmax=max(fmax, hi), picks=ch_type, verbose=mv)
     freqs, p = psd.freqs, psd.get_data()
     scale, unit = {"eeg": (1e6, "µV"), "mag": (1e15, "fT"), "grad": (1e13, "fT/cm")}[ch_type]
-    fig = Figure(figsize=(10, 4), layout="constrained")
+    fig = plt.figure(figsize=(10, 4), layout="constrained")
     ax_psd, ax_top = fig.subplots(1, 2, width_ratios=(1.6, 1))
     keep = (freqs >= fmin) & (freqs <= fmax)
     db = 10 * np.log10(np.maximum(p[:, keep] * scale**2, np.finfo(float).tiny))
@@ -245,6 +249,8 @@ def plot_eeg_summary(raw, fname=None, *, fmin=1.0, fmax=40.0, band=(8.0, 12.0), 
         validate_type(fname, "path-like", "fname")
         fig.savefig(os.fspath(fname), dpi=100)
         logger.info("plot_eeg_summary: wrote %s", fname)
+    if show:
+        plt.show()
     return fig
 
 

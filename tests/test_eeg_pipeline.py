@@ -180,8 +180,11 @@ def test_mne_pipeline_accepts_the_raw_unchanged(tmp_path):
     assert len(events) == len(res.stimulus_onsets_s)
     epochs = mne.Epochs(raw, events, tmin=-0.2, tmax=0.5, baseline=(None, 0), preload=True, verbose=False)
     evoked = epochs.average()
+    import matplotlib.pyplot as plt
+
     fig = evoked.plot_joint(times=[0.1], show=False)
     fig.savefig(tmp_path / "joint.png")
+    plt.close(fig)
     assert os.path.getsize(tmp_path / "joint.png") > 10_000
     # the evoked peak is occipital
     peak_ch = evoked.ch_names[int(np.argmax(np.abs(evoked.copy().crop(0.08, 0.12).data).max(axis=1)))]
@@ -192,6 +195,7 @@ def test_mne_pipeline_accepts_the_raw_unchanged(tmp_path):
     fig = plot_eeg_summary(back, tmp_path / "summary.png")
     assert len(fig.axes) >= 2 and os.path.getsize(tmp_path / "summary.png") > 10_000
     assert "peak 10.0 Hz" in fig.axes[0].get_title() or "peak 9." in fig.axes[0].get_title()
+    plt.close(fig)
     with pytest.raises(ValueError, match="ch_type must be a channel type of raw"):
         plot_eeg_summary(back, ch_type="mag")
 
@@ -272,8 +276,11 @@ def test_simulate_eeg_jansen_rit_alpha_at_posterior_channels(tmp_path):
     peak = psd.freqs[np.argmax(psd.get_data().mean(axis=0))]
     assert 8.0 <= peak <= 12.0, peak
     assert 1e-6 < raw.get_data(picks="eeg").std() < 1e-4  # tens of µV
+    import matplotlib.pyplot as plt
+
     fig = plot_eeg_summary(raw, tmp_path / "summary.png")
-    assert fig is not None
+    assert (tmp_path / "summary.png").exists()
+    plt.close(fig)
 
 
 @pytest.mark.slow

@@ -151,3 +151,16 @@ def test_default_head_cache_returns_independent_copies():
     np.testing.assert_array_equal(a.gain, b.gain)
     c = default_head("eeg", sources="centres", moment_am_per_unit=2e-8)
     assert c.moment_am_per_unit == 2e-8 and b.moment_am_per_unit is None
+
+
+def test_default_head_disk_cache(tmp_path):
+    a = default_head("eeg", sources="centres", cache=False, cache_dir=tmp_path)
+    files = list(tmp_path.glob("head-eeg-centres-*.pkl"))
+    assert len(files) == 1 and "read_from" not in a.report
+    b = default_head("eeg", sources="centres", cache=False, cache_dir=tmp_path)
+    assert b.report["read_from"] == str(files[0])
+    np.testing.assert_array_equal(a.gain, b.gain)
+    assert b.ch_names == a.ch_names and b.info.get_montage() is not None
+    np.testing.assert_array_equal(b.fwd["sol"]["data"], a.fwd["sol"]["data"])
+    default_head("eeg", sources="centres", mode="sum", cache=False, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("*.pkl"))) == 2  # one file per set of arguments

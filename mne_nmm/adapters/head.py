@@ -248,7 +248,7 @@ def make_sphere_head(positions_mm, *, normals=None, region_mapping=None, region_
 
 
 def default_head(kind="eeg", *, sources="cortex", mode="mean", montage="fsaverage_1010", meg_system="neuromag",
-                 dev_head_t=None, moment_am_per_unit=None, cache=True, verbose=None):
+                 dev_head_t=None, moment_am_per_unit=None, cache=True, cache_dir=None, verbose=None):
     """Offline head for the shipped ``tvb76`` connectome.
 
     Parameters
@@ -272,6 +272,11 @@ def default_head(kind="eeg", *, sources="cortex", mode="mean", montage="fsaverag
     cache : bool
         Reuse a head built earlier in this process with the same arguments (a copy
         is returned).
+    cache_dir : path-like | None
+        Also keep heads on disk in this folder (pickled, one file per set of
+        arguments and per mne / mne_nmm version), so that a new process reads the
+        head instead of recomputing the forward. Only read files this function
+        wrote: unpickling runs code.
     verbose : bool | str | int | None
         Logging level.
 
@@ -290,6 +295,21 @@ def default_head(kind="eeg", *, sources="cortex", mode="mean", montage="fsaverag
     if cache and key in _CACHE:
         return _CACHE[key].copy()
     t0 = time.perf_counter()
+    disk = None
+    if cache_dir is not None:
+        disk = _disk_cache_path(cache_dir, key)
+        if os.path.exists(disk):
+            import pickle
+
+            with open(disk, "rb") as f:
+                head = pickle.load(f)
+            validate_type(head, HeadModel, f"the cached head {disk}")
+            head.report["read_from"] = disk
+            logger.info("default_head: read %s in %.2f s", disk, time.perf_counter() - t0)
+            if cache:
+                _CACHE[key] = head
+                return head.copy()
+            return head
     cortex = load_tvb_cortex(frame="mni")
     if sources == "cortex":
         pos, nn, rm = cortex.vertices_mm, cortex.normals, cortex.region_mapping
@@ -306,10 +326,28 @@ def default_head(kind="eeg", *, sources="cortex", mode="mean", montage="fsaverag
                             moment_am_per_unit=moment_am_per_unit, name=f"tvb76-{sources}-{kind}", verbose=verbose)
     head.report["build_time_s"] = time.perf_counter() - t0
     logger.info("default_head: %r built in %.2f s", head, head.report["build_time_s"])
+    if disk is not None:
+        import pickle
+
+        os.makedirs(os.path.dirname(disk), exist_ok=True)
+        tmp = f"{disk}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            pickle.dump(head, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, disk)  # atomic: concurrent processes never read a partial file
     if cache:
         _CACHE[key] = head
         return head.copy()
     return head
+
+
+def _disk_cache_path(cache_dir, key):
+    import hashlib
+
+    import mne_nmm
+
+    validate_type(cache_dir, "path-like", "cache_dir")
+    tag = repr((key, mne.__version__, mne_nmm.__version__, np.__version__)).encode()
+    return os.path.join(os.fspath(cache_dir), f"head-{key[0]}-{key[1]}-{hashlib.sha1(tag).hexdigest()[:16]}.pkl")
 
 
 def make_template_subject(subjects_dir, subject="fsaverage5_head", *, overwrite=False, verbose=None):

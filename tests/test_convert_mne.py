@@ -122,6 +122,11 @@ def test_apply_forward_raw_equals_projection(head):
     np.testing.assert_allclose(raw.get_data(), ref.get_data(), rtol=1e-12, atol=1e-20)
     # mean mode: the vertices of a region carry its moment in total (one per region here)
     np.testing.assert_allclose(stc.data, 1e-8 * x.T, rtol=1e-13)
+    part = to_source_estimate(out, head, moment_am_per_unit=1e-8, tmin=0.42, tmax=0.44)
+    assert part.tmin == pytest.approx(0.42) and part.data.shape == (5, 6)
+    np.testing.assert_allclose(part.data, stc.data[:, 5:11])
+    with pytest.raises(ValueError, match=r"No sample of 'subsample' \(0.4..0.472 s\) lies in"):
+        to_source_estimate(out, head, moment_am_per_unit=1e-8, tmin=2.0)
 
 
 def test_stim_channel_and_annotations(head):

@@ -321,7 +321,7 @@ def to_evoked(result, head=None, *, tmin=-0.1, tmax=0.5, baseline=(None, 0), eve
 
 
 def to_source_estimate(result, head, *, monitor=None, variable=None, moment_am_per_unit=None, match="names",
-                       subject=None, verbose=None):
+                       tmin=None, tmax=None, subject=None, verbose=None):
     """Spread region activity over the head's source points as an MNE source estimate.
 
     Source ``j`` of region ``r`` gets the moment ``W[j, r] * m_r(t)`` where
@@ -337,6 +337,10 @@ def to_source_estimate(result, head, *, monitor=None, variable=None, moment_am_p
         Head with its forward (``head.fwd``) and ``source_weights``.
     monitor, variable, moment_am_per_unit, match
         See :func:`to_raw`.
+    tmin, tmax : float | None
+        Keep the samples with ``tmin <= times_s <= tmax`` (s; ``None``: from the
+        start / to the end). The estimate holds ``n_sources x n_times`` float64
+        values (16384 sources x 1 s at 250 Hz: 33 MB), so select what you need.
     subject : str | None
         Subject name written in the estimate (default: the source space's).
     verbose : bool | str | int | None
@@ -360,7 +364,17 @@ def to_source_estimate(result, head, *, monitor=None, variable=None, moment_am_p
         variable = 0 if out.data.shape[1] == 1 else src_var
         if variable is None or (isinstance(variable, str) and variable not in out.variable_names):
             raise ValueError(f"variable must be given: {out.name!r} records {out.variable_names}.")
-    x = np.asarray(out.get(variable), dtype=np.float64)
+    times = np.asarray(out.times_s, dtype=float)
+    keep = np.ones(len(times), bool)
+    if tmin is not None:
+        keep &= times >= float(tmin) - 1e-9
+    if tmax is not None:
+        keep &= times <= float(tmax) + 1e-9
+    if not keep.any():
+        raise ValueError(f"No sample of {out.name!r} ({times[0]:g}..{times[-1]:g} s) lies in [tmin, tmax] = "
+                         f"[{tmin}, {tmax}] s.")
+    x = np.asarray(out.get(variable), dtype=np.float64)[keep]
+    times = times[keep]
     idx = match_region_order(head, out.channel_names, match)
     moment = resolve_moment(model, head, moment_am_per_unit)
     W = head.source_weights[:, idx]
@@ -369,7 +383,7 @@ def to_source_estimate(result, head, *, monitor=None, variable=None, moment_am_p
     src = fwd["src"]
     vertices = [np.asarray(s["vertno"]) for s in src]
     n_src = sum(len(v) for v in vertices)
-    tmin = float(out.times_s[0]) if out.n_times else 0.0
+    t0 = float(times[0])
     tstep = 1.0 / float(out.sfreq_hz)
     subject = subject if subject is not None else src[0].get("subject_his_id", None)
     kinds = [s["type"] for s in src]
@@ -385,7 +399,7 @@ def to_source_estimate(result, head, *, monitor=None, variable=None, moment_am_p
         cls = mne.VolSourceEstimate if fixed else mne.VolVectorSourceEstimate
     else:
         cls = mne.MixedSourceEstimate if fixed else mne.MixedVectorSourceEstimate
-    return cls(cols, vertices, tmin, tstep, subject=subject, verbose=False if verbose is None else verbose)
+    return cls(cols, vertices, t0, tstep, subject=subject, verbose=False if verbose is None else verbose)
 
 
 __all__ = ["to_raw", "to_epochs", "to_evoked", "to_source_estimate"]

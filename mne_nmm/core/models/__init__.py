@@ -41,7 +41,7 @@ register_model(Generic2dOscillator, coupling=_cpl.Linear, global_coupling=0.1, t
 register_model(ThresholdLinear, coupling=_cpl.Linear, global_coupling=0.1)
 register_model(Linear, coupling=_cpl.Linear, global_coupling=1.0, tvb_name="Linear",
                tvb_notes="no local-coupling term")
-register_model(Lorenz, coupling=_cpl.Difference, global_coupling=0.5)
+register_model(Lorenz, coupling=_cpl.Difference, global_coupling=0.5, dt_ms=0.005)
 register_model(WilsonCowan, coupling=_cpl.Linear, global_coupling=0.1, tvb_name="WilsonCowan", ladder=4,
                tvb_notes="coupled variable is E only (TVB couples E and I but uses only the E input); "
                          "no local-coupling term")
@@ -52,13 +52,13 @@ register_model(WongWang, coupling=_cpl.Linear, global_coupling=0.05,
                tvb_notes="not in TVB (TVB's ReducedWongWang is the one-population reduction)")
 register_model(ReducedWongWangExcInh, coupling=_cpl.Linear, global_coupling=0.5, tvb_name="ReducedWongWangExcInh",
                tvb_notes="no local-coupling term; with_fic() sets J_i per region in closed form")
-register_model(MontbrioPazoRoxin, coupling=_cpl.Linear, global_coupling=0.5, tvb_name="MontbrioPazoRoxin",
+register_model(MontbrioPazoRoxin, coupling=_cpl.Linear, global_coupling=0.5, tvb_name="MontbrioPazoRoxin", dt_ms=0.01,
                tvb_notes="TVB's unused Gamma parameter is omitted")
-register_model(CoombesByrne, coupling=_cpl.Linear, global_coupling=0.1, tvb_name="CoombesByrne",
+register_model(CoombesByrne, coupling=_cpl.Linear, global_coupling=0.1, tvb_name="CoombesByrne", dt_ms=0.01,
                tvb_notes="coupled variable r only (TVB lists all four but uses the r input only)")
 register_model(LarterBreakspear, coupling=LarterBreakspearCoupling, global_coupling=1.0, tvb_name="LarterBreakspear",
                tvb_notes="no local-coupling term; LarterBreakspearCoupling = TVB HyperbolicTangent(a=0.5, sigma=d_V)")
-register_model(Epileptor, coupling=_cpl.Difference, global_coupling=1.0, tvb_name="Epileptor",
+register_model(Epileptor, coupling=_cpl.Difference, global_coupling=1.0, tvb_name="Epileptor", dt_ms=0.05,
                tvb_notes="parameter s is used (TVB hard-codes 4); no local-coupling term")
 register_model(Freeman, coupling=_cpl.Linear, global_coupling=0.1)
 

@@ -59,6 +59,8 @@ class ModelInfo:
         Deliberate differences from TVB.
     ladder : int | None
         Rung on the "Rosetta Stone" ladder of neural mass models (1 = simplest).
+    dt_ms : float
+        An integration step (ms) that resolves the default dynamics with Heun's scheme.
     """
 
     name: str
@@ -68,6 +70,7 @@ class ModelInfo:
     tvb_name: str | None = None
     tvb_notes: str = ""
     ladder: int | None = None
+    dt_ms: float = 0.1
 
     @property
     def category(self):
@@ -105,7 +108,7 @@ class ModelInfo:
                 "bold_drive": self.cls.bold_drive, "default_output": self.cls.default_output,
                 "typical_use": self.typical_use, "reference": self.reference,
                 "coupling": type(self.coupling()).__name__, "global_coupling": self.global_coupling,
-                "tvb_name": self.tvb_name, "ladder": self.ladder}
+                "dt_ms": self.dt_ms, "tvb_name": self.tvb_name, "ladder": self.ladder}
 
 
 def _make(cls, params):
@@ -207,7 +210,7 @@ def _norm(name):
 
 
 def register_model(cls, *, name=None, coupling=_cpl.Difference, global_coupling=0.1, tvb_name=None, tvb_notes="",
-                   ladder=None, overwrite=False):
+                   ladder=None, dt_ms=0.1, overwrite=False):
     """Add a model class to the registry (user models included) and return its :class:`ModelInfo`.
 
     Parameters
@@ -220,7 +223,7 @@ def register_model(cls, *, name=None, coupling=_cpl.Difference, global_coupling=
         Zero-argument factory of the recommended coupling (e.g. ``mne_nmm.coupling.Linear``).
     global_coupling : float
         Recommended global coupling for a small network with unit weights.
-    tvb_name, tvb_notes, ladder
+    tvb_name, tvb_notes, ladder, dt_ms
         See :class:`ModelInfo`.
     overwrite : bool
         Replace an existing entry of the same name.
@@ -240,8 +243,10 @@ def register_model(cls, *, name=None, coupling=_cpl.Difference, global_coupling=
                          "pass overwrite=True to replace it.")
     if not callable(coupling):
         raise TypeError("coupling must be a zero-argument factory returning a Coupling (e.g. mne_nmm.coupling.Linear).")
+    if not float(dt_ms) > 0:
+        raise ValueError(f"dt_ms must be > 0, got {dt_ms!r}.")
     info = ModelInfo(name=name, cls=cls, coupling=coupling, global_coupling=float(global_coupling), tvb_name=tvb_name,
-                     tvb_notes=tvb_notes, ladder=ladder)
+                     tvb_notes=tvb_notes, ladder=ladder, dt_ms=float(dt_ms))
     _REGISTRY[name] = info
     for alias in (cls.__name__, tvb_name):
         if alias:
@@ -297,3 +302,4 @@ def recommended_coupling(name):
     """``(coupling, global_coupling)`` recommended for a model in a small network with unit weights."""
     info = model_info(name)
     return info.coupling(), info.global_coupling
+

@@ -30,7 +30,7 @@ from .wong_wang import ReducedWongWangExcInh, WongWang
 # -- the built-in catalogue (phenomenological first, then physiological) ------------------
 register_model(PhaseOscillator, coupling=_cpl.Kuramoto, global_coupling=0.02, ladder=1)
 register_model(DampedOscillator, coupling=_cpl.Difference, global_coupling=0.001, ladder=2)
-register_model(Hopf, coupling=_cpl.Difference, global_coupling=0.1, tvb_name="SupHopf", ladder=3,
+register_model(Hopf, coupling=_cpl.Difference, global_coupling=0.02, tvb_name="SupHopf", ladder=3,
                tvb_notes="defaults a = 0.1 /ms, omega = 2 pi 10 Hz (TVB: a = -0.5, omega = 1 rad/ms, a silent focus)")
 register_model(Kuramoto, coupling=_cpl.Kuramoto, global_coupling=1.0, tvb_name="Kuramoto",
                tvb_notes="no local-coupling term; derived read-out 'sin'")

@@ -47,10 +47,17 @@ def run(model, x0, T, dt, coupling=None, drive=None, every=1):
     return (np.arange(1, n + 1) * every * dt), np.asarray(xs)
 
 
-def jac(model, x, c=None):
+@jax.jit
+def _rhs(model, x):
     n_c = max(1, len(model.coupled_variables))
-    cc = jnp.zeros((n_c, 1)) if c is None else c
-    return np.asarray(jax.jacfwd(lambda y: model.dfun(y[:, None], cc)[:, 0])(jnp.asarray(x, dtype=float)))
+    return model.dfun(x[:, None], jnp.zeros((n_c, 1), dtype=x.dtype))[:, 0]
+
+
+_jac = jax.jit(jax.jacfwd(_rhs, argnums=1))
+
+
+def jac(model, x):
+    return np.asarray(_jac(model, jnp.asarray(x, dtype=float)))
 
 
 def peak_times(t, y):

@@ -200,7 +200,7 @@ def test_reduced_wong_wang_feedback_inhibition_control(rng):
     x0 = np.tile(plain.default_initial()[:, None], (1, 5))
     rates = {}
     for name, m in (("plain", plain), ("fic", fic)):
-        t, x = run(m, x0, 3000.0, 0.1, coupling=coupling, every=10)
+        t, x = run(m, x0, 3000.0, 0.25, coupling=coupling, every=100)
         c = np.asarray(coupling(jnp.asarray(x[-1])))
         S_e, S_i = x[-1]
         x_e = m.w_p * m.J_N * S_e - np.asarray(m.J_i) * S_i + m.W_e * m.I_o + m.G * m.J_N * c[0]
@@ -210,7 +210,7 @@ def test_reduced_wong_wang_feedback_inhibition_control(rng):
     assert np.all(rates["plain"] > 3.3)                        # without FIC, network input raises the rates
     # the FIC state is a stable fixed point of the network
     xs = jnp.asarray(x[-1])
-    Jn = jax.jacfwd(lambda v: fic.dfun(v.reshape(2, 5), coupling(v.reshape(2, 5))).reshape(-1))(xs.reshape(-1))
+    Jn = jax.jit(jax.jacfwd(lambda v: fic.dfun(v.reshape(2, 5), coupling(v.reshape(2, 5))).reshape(-1)))(xs.reshape(-1))
     assert np.linalg.eigvals(np.asarray(Jn)).real.max() < 0
 
 
@@ -362,7 +362,7 @@ def test_epileptor_seizure_threshold_and_onset_offset_hysteresis():
 def test_freeman_filter_impulse_response_and_sigmoid():
     m = Freeman(w_ee=0.0, w_ei=0.0, w_ie=0.0, w_ii=0.0, P=0.0)
     a, b = float(m.a), float(m.b)
-    t, x = run(m, [0.0, a * b, 0.0, 0.0], 30.0, 0.001, every=10)    # unit impulse: dv(0+) = a b
+    t, x = run(m, [0.0, a * b, 0.0, 0.0], 30.0, 0.005, every=2)     # unit impulse: dv(0+) = a b
     exact = a * b / (b - a) * (np.exp(-a * t) - np.exp(-b * t))
     np.testing.assert_allclose(x[:, 0, 0], exact, atol=1e-10)
     v = jnp.linspace(-4.0, 4.0, 8001)

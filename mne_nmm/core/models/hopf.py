@@ -23,7 +23,9 @@ class Hopf(NeuralMass):
     ``sqrt(a)`` rotating at angular frequency ``omega`` (rad/ms); for ``a < 0`` a
     stable focus at the origin (noise-driven damped oscillations at ``omega``).
     Both ``x`` and ``y`` are coupled (``c_x``, ``c_y`` = coupling inputs 0 and 1),
-    as in TVB and in Deco et al. (2017). Time is in ms.
+    as in TVB and in Deco et al. (2017). Time is in ms. The equations are TVB's
+    ``SupHopf``; the defaults deliberately differ from TVB's (``a = -0.5``,
+    ``omega = 1 rad/ms``, a silent focus that rings at 159 Hz when driven).
 
     Parameters
     ----------

@@ -17,7 +17,7 @@ step ``n + k`` (``0 <= k < B``) needs ``x_{n+k-d}`` and, for its end-of-step sta
 block starts (multi-stage integrators interpolate the delayed input linearly
 within the step, so Heun and RK4 keep their order on delay equations); so the delayed input for the
 whole block is gathered at once: for every connected pair one contiguous window
-of ``B + 1`` history samples (the buffer is stored time-minor, ``(F N, L + B + 1)``,
+of ``B + 1`` history samples (the buffer is stored ``(F N, L + B + 1, n_runs)``,
 with its first ``B + 1`` columns mirrored past ``L`` so that no window wraps), and the
 ``B`` steps inside the block are cheap element-wise updates. Connections with zero delay are applied
 instantaneously (dense matrix product at every integrator stage).
@@ -109,132 +109,178 @@ def ring_length(max_delay):
     return 1 << int(max_delay).bit_length() if max_delay > 0 else 0
 
 
-def make_block_fn(plan, integrator, noise, monitors, stim_fn, src, dly):
+def make_block_fn(plan, integrator, noise, monitors, stim_fn, src, dly, theta_axes):
     """Build ``block(carry, theta, z, n_steps) -> (carry, raws)`` for a static block length.
 
-    ``z`` is the standard-normal noise of the block, ``(n_steps, n_noisy, n_regions)`` or None.
+    The kernel always carries a leading *run* axis (``n_runs`` parallel simulations: sweeps,
+    trials; 1 for a single run). ``theta_axes`` says which leaves of ``theta`` have that axis (0)
+    and which are shared (None). The delay buffer of all runs is one ``(F N, L + B + 1, n_runs)``
+    array, so the delayed input of every run comes from one gather of contiguous windows; the
+    element-wise step is ``vmap``-ed over runs. ``z`` is the standard-normal noise of the block,
+    ``(n_steps, n_runs, n_state_variables, n_regions)`` or None.
     """
     L = plan.ring
     F = plan.n_feat
     N = plan.n_regions
     B = plan.block
-    cvar = np.asarray(plan.cvar)
-    noise_idx = None if plan.noise_idx is None else np.asarray(plan.noise_idx)
-    full_noise = plan.noise_idx is not None and tuple(plan.noise_idx) == tuple(range(plan.n_vars))
+    take_cvar = _static_rows(plan.cvar)
     sqrt_dt = math.sqrt(plan.dt)
     dt = plan.dt
+    stateful = [i for i, m in enumerate(monitors) if not m.stateless]
     if plan.has_delayed:
-        # Buffer layout: (F * N, L + B + 1), time along the last axis, with the first B + 1 columns
-        # mirrored after column L so that every window [s, s + B + 1) with 0 <= s < L is contiguous.
-        rows_j = jnp.asarray((np.arange(F)[:, None, None] * N + np.asarray(src)[None]).reshape(-1), dtype=jnp.int32)
-        dly_j = jnp.asarray(np.broadcast_to(np.asarray(dly)[None], (F,) + np.shape(dly)).reshape(-1), dtype=jnp.int32)
+        # Buffer layout: (F * N, L + B + 1, n_runs): time along axis 1 with the first B + 1 columns
+        # mirrored after column L, so that every window [s, s + B + 1) with 0 <= s < L is contiguous,
+        # and the runs of a sweep innermost, so that one window of all runs is one contiguous slice.
+        # Connections are ordered slot-major (m, f, i) so the weighted sum is a chain of M fused adds.
         M = np.shape(src)[1]
+        rows_m = np.asarray((np.arange(F)[None, :, None] * N + np.asarray(src).T[:, None, :]).reshape(-1), dtype=np.int32)
+        dly_m = np.asarray(np.broadcast_to(np.asarray(dly).T[:, None, :], (M, F, N)).reshape(-1), dtype=np.int32)
 
     def delayed_sums(buf, n0, w, n_steps):
-        # Delayed input at t_{n0 + k} for k = 0 .. n_steps (one more than the block, for the
-        # end-of-step stages of Heun / RK4).
-        starts = (n0 - dly_j) & (L - 1)
-        vals = jax.vmap(lambda r, s: jax.lax.dynamic_slice(buf, (r, s), (1, n_steps + 1))[0])(rows_j, starts)
-        vals = vals.reshape(F, N, M, n_steps + 1)
-        return jnp.einsum("fimk,im->kfi", vals, w)                 # (n_steps + 1, F, N)
+        """Unscaled delayed sums at t_{n0 + k}, k = 0 .. n_steps: (n_steps + 1, n_runs, F, N)."""
+        n_runs = buf.shape[2]
+        starts = (n0 - jnp.asarray(dly_m)) & (L - 1)
+        vals = jax.vmap(lambda r, s: jax.lax.dynamic_slice(buf, (r, s, 0), (1, n_steps + 1, n_runs))[0])(
+            jnp.asarray(rows_m), starts).reshape(M, F, N, n_steps + 1, n_runs)
+        wT = w.T                                                     # (M, N)
+        acc = vals[0] * wT[0][None, :, None, None]
+        for m in range(1, M):
+            acc = acc + vals[m] * wT[m][None, :, None, None]
+        return jnp.transpose(acc, (2, 3, 0, 1))
 
     def write(buf, n0, pres, n_steps):
-        pos = (n0 + 1 + jnp.arange(n_steps, dtype=jnp.int32)) & (L - 1)
-        cols = pres.reshape(n_steps, F * N).T                      # (F N, n_steps)
-        buf = buf.at[:, pos].set(cols)
-        mirror = jnp.where(pos <= B, pos + L, pos)
-        return buf.at[:, mirror].set(cols)
+        """Store pre(x) of steps n0+1 .. n0+n_steps; pres: (n_steps, n_runs, F, N)."""
+        p = (n0 + 1) & (L - 1)
+        cols = jnp.transpose(pres, (2, 3, 0, 1)).reshape(F * N, n_steps, pres.shape[1])
+        buf = jax.lax.dynamic_update_slice(buf, cols, (0, p, 0))    # may run past L into the mirror zone
+        over = p + n_steps - L                                      # columns written past L
+        head = jnp.where(jnp.arange(B + 1)[None, :, None] < over, buf[:, L:L + B + 1], buf[:, :B + 1])
+        buf = jax.lax.dynamic_update_slice(buf, head, (0, 0, 0))
+        return jax.lax.dynamic_update_slice(buf, head, (0, L, 0))
 
-    def block(carry, theta, z, n_steps):
-        x, buf, n0, mstates, bad, key = carry
+    def step_one(x, mst, theta, s_pair, z_k, n):
+        """One integration step of one run (vmapped over runs)."""
         model = theta["model"]
         coupling = theta["coupling"]
         G = theta["G"]
         rowsum = G * theta["rowsum"]
+        stim = stim_fn(n) if stim_fn is not None else None
+
+        def f(xs, frac):
+            xc = take_cvar(xs)
+            s_d = None
+            if s_pair is not None:
+                s0, s1 = s_pair
+                s_d = G * (s0 if frac == 0.0 else s1 if frac == 1.0 else s0 + frac * (s1 - s0))
+            if plan.has_instant:
+                s = (coupling.pre(xc) @ theta["w_instant"].T) * G
+                s = s if s_d is None else s + s_d
+            elif s_d is None:
+                s = jnp.zeros((F, N), dtype=xs.dtype)
+            else:
+                s = s_d
+            d = model.dfun(xs, coupling.post(s, xc, rowsum))
+            return d if stim is None else d + stim
+
+        noise_term = None
+        if z_k is not None:
+            sigma = theta["sigma_full"]
+            dw = sqrt_dt * z_k  # zero rows for the variables without noise
+
+            def noise_term(xs):
+                return noise.diffusion(xs, sigma) * dw
+
+        xn = model.apply_bounds(integrator.step(x, f, dt, noise_term))
+        new_mst = list(mst)
+        for i in stateful:
+            new_mst[i], _ = monitors[i].step(mst[i], xn, model)
+        return xn, tuple(new_mst)
+
+    def stateful_raw(mst, xn, theta):
+        return tuple(monitors[i].step(mst[i], xn, theta["model"])[1] for i in stateful)
+
+    def block(carry, theta, z, n_steps):
+        x, buf, n0, mstates, bad, keys = carry
+        n_runs = x.shape[0]
+        S = None
         if plan.has_delayed:
-            S_all = G * delayed_sums(buf, n0, theta["w"], n_steps)
+            S_all = delayed_sums(buf, n0, theta["w"], n_steps)      # (n_steps + 1, runs, F, N)
             S = (S_all[:-1], S_all[1:])
-        else:
-            S = None
-        sigma = None
-        if noise_idx is not None:
-            sigma = theta["sigma"]
-            if not full_noise:  # embed the noisy rows into the full state shape (zeros elsewhere)
-                sigma = jnp.zeros((plan.n_vars, N), dtype=sigma.dtype).at[noise_idx].set(sigma)
+        v_step = jax.vmap(step_one, in_axes=(0, 0, theta_axes, 0 if S is not None else None,
+                                             0 if z is not None else None, None))
+        v_raw = jax.vmap(stateful_raw, in_axes=(0, 0, theta_axes))
 
         def inner(c, inp):
-            x, mst, bad, n = c
+            x, mst, n = c
             s_k, z_k = inp
-            stim = stim_fn(n) if stim_fn is not None else None
+            xn, mst_new = v_step(x, mst, theta, s_k, z_k, n)
+            raws = v_raw(mst, xn, theta) if stateful else ()
+            return (xn, mst_new, n + 1), (xn, raws)
 
-            def f(xs, frac):
-                xc = xs[cvar]
-                s_d = None
-                if s_k is not None:
-                    s_d = s_k[0] if frac == 0.0 else s_k[1] if frac == 1.0 else s_k[0] + frac * (s_k[1] - s_k[0])
-                if plan.has_instant:
-                    s = (coupling.pre(xc) @ theta["w_instant"].T) * G
-                    s = s if s_d is None else s + s_d
-                elif s_d is None:
-                    s = jnp.zeros((F, N), dtype=xs.dtype)
-                else:
-                    s = s_d
-                d = model.dfun(xs, coupling.post(s, xc, rowsum))
-                return d if stim is None else d + stim
-
-            if z_k is not None:
-                dw = sqrt_dt * z_k  # (n_state_variables, n_regions), zero rows for noiseless variables
-
-                def noise_term(xs):
-                    return noise.diffusion(xs, sigma) * dw
-            else:
-                noise_term = None
-            xn = integrator.step(x, f, dt, noise_term)
-            xn = model.apply_bounds(xn)
-            nonfinite = ~jnp.all(jnp.isfinite(xn), axis=0)
-            first = (bad[0] < 0) & jnp.any(nonfinite)
-            bad = (jnp.where(first, n + 1, bad[0]), jnp.where(first, jnp.argmax(nonfinite).astype(jnp.int32), bad[1]))
-            new_mst, raws = [], []
-            for mon, ms in zip(monitors, mst):
-                ms, r = mon.step(ms, xn, model)
-                new_mst.append(ms)
-                raws.append(r)
-            pre = coupling.pre(xn[cvar]) if plan.has_delayed else None
-            return (xn, tuple(new_mst), bad, n + 1), (tuple(raws), pre)
-
-        unroll = min(plan.unroll, n_steps) if plan.unroll else 1
-        (x, mstates, bad, n1), (raws, pres) = jax.lax.scan(inner, (x, mstates, bad, n0), (S, z), length=n_steps,
-                                                           unroll=unroll)
+        (x, mstates, n1), (states, sraws) = jax.lax.scan(inner, (x, mstates, n0), (S, z), length=n_steps)
+        # states: (n_steps, n_runs, V, N). Divergence: first non-finite step and region of each run.
+        nonfinite = ~jnp.all(jnp.isfinite(states), axis=2)         # (n_steps, runs, N)
+        flat = jnp.moveaxis(nonfinite, 1, 0).reshape(n_runs, -1)   # (runs, n_steps * N), step-major
+        first = jnp.argmax(flat, axis=1)
+        any_bad = jnp.any(flat, axis=1)
+        k_first, region = first // N, first % N
+        new = (bad[0] < 0) & any_bad
+        bad = (jnp.where(new, n0 + 1 + k_first.astype(jnp.int32), bad[0]),
+               jnp.where(new, region.astype(jnp.int32), bad[1]))
         if plan.has_delayed:
-            buf = write(buf, n0, pres, n_steps)
-        return (x, buf, n1, mstates, bad, key), raws
+            pre_fn = jax.vmap(jax.vmap(lambda xs, th: th["coupling"].pre(take_cvar(xs)), in_axes=(0, theta_axes)),
+                              in_axes=(0, None))
+            buf = write(buf, n0, pre_fn(states, theta), n_steps)
+        raws = []
+        it = iter(sraws)
+        obs = jax.vmap(jax.vmap(lambda m, xs, th: m.step((), xs, th["model"])[1], in_axes=(None, 0, theta_axes)),
+                       in_axes=(None, 0, None))
+        for m in monitors:
+            raws.append(obs(m, states, theta) if m.stateless else next(it))
+        return (x, buf, n1, mstates, bad, keys), tuple(raws)
 
     return block
 
 
-def block_noise(key, n0, n_steps, noise_idx, n_vars, n_regions, dtype):
-    """Standard-normal noise of steps ``n0 .. n0 + n_steps - 1``: step ``n`` uses ``fold_in(key, n)``.
+def _static_rows(idx):
+    """``f(x) = x[idx]`` for static row indices, as slices (a gather would not vectorise under vmap)."""
+    idx = tuple(int(i) for i in idx)
+    if idx == tuple(range(idx[0], idx[0] + len(idx))):
+        a, b = idx[0], idx[0] + len(idx)
+        return lambda x: x[a:b]
+    return lambda x: jnp.stack([x[i] for i in idx])
 
-    Returns ``(n_steps, n_vars, n_regions)`` with zero rows for the variables without noise.
+
+def block_noise(keys, n0, n_steps, noise_idx, n_vars, n_regions, dtype):
+    """Standard-normal noise of steps ``n0 .. n0 + n_steps - 1`` for each run: step ``n`` uses ``fold_in(key, n)``.
+
+    Returns ``(n_steps, n_runs, n_vars, n_regions)`` with zero rows for the variables without noise.
     """
     steps = n0 + jnp.arange(n_steps, dtype=jnp.int32)
     n_noisy = len(noise_idx)
-    z = jax.vmap(lambda s: jax.random.normal(jax.random.fold_in(key, s), (n_noisy, n_regions), dtype=dtype))(steps)
+
+    def one(key):
+        return jax.vmap(lambda s: jax.random.normal(jax.random.fold_in(key, s), (n_noisy, n_regions), dtype=dtype))(steps)
+
+    z = jnp.moveaxis(jax.vmap(one)(keys), 0, 1)                 # (n_steps, runs, n_noisy, N)
     if n_noisy == n_vars:
         return z
-    return jnp.zeros((n_steps, n_vars, n_regions), dtype=dtype).at[:, np.asarray(noise_idx)].set(z)
+    return jnp.zeros(z.shape[:2] + (n_vars, n_regions), dtype=dtype).at[:, :, np.asarray(noise_idx)].set(z)
 
 
-def make_chunk_fn(block, monitors, plan):
-    """``chunk(carry, theta, n_blocks, tail) -> (carry, samples)``; the chunk must start at a multiple of every period."""
+def make_chunk_fn(block, monitors, plan, theta_axes):
+    """``chunk(carry, theta, n_blocks, tail) -> (carry, samples)``; the chunk must start at a multiple of every period.
+
+    Samples are ``(n_runs, n_samples, ...)`` per monitor.
+    """
     B = plan.block
 
     def chunk(carry, theta, n_blocks, tail):
         n_steps = n_blocks * B + tail
-        x, n0, key = carry[0], carry[2], carry[5]
+        x, n0, keys = carry[0], carry[2], carry[5]
         z = None
         if plan.noise_idx is not None:
-            z = block_noise(key, n0, n_steps, plan.noise_idx, plan.n_vars, plan.n_regions, x.dtype)
+            z = block_noise(keys, n0, n_steps, plan.noise_idx, plan.n_vars, plan.n_regions, x.dtype)
         raws = None
         if n_blocks > 0:
             zb = None if z is None else z[: n_blocks * B].reshape((n_blocks, B) + z.shape[1:])
@@ -244,22 +290,39 @@ def make_chunk_fn(block, monitors, plan):
             carry, traws = block(carry, theta, None if z is None else z[n_blocks * B:], tail)
             raws = list(traws) if raws is None else [jnp.concatenate([a, b]) for a, b in zip(raws, traws)]
         outs = []
+        model_axes = theta_axes["model"]
         for mon, r in zip(monitors, raws):
             p = mon.period_steps
-            outs.append(mon.readout(r[p - 1 :: p], theta["model"]))
+            sel = jnp.moveaxis(r[p - 1 :: p], 1, 0)                 # (runs, n_samples, ...)
+            outs.append(jax.vmap(mon.readout, in_axes=(0, model_axes))(sel, theta["model"]))
         return carry, tuple(outs)
 
     return chunk
 
 
-def initial_carry(plan, x0, coupling, monitors, model, key):
-    """Carry at step 0: history rows all equal to ``pre(x0)``."""
+def initial_carry(plan, x0, theta, theta_axes, monitors, keys):
+    """Carry at step 0 for ``len(keys)`` runs: history rows all equal to ``pre(x0)``."""
     x0 = jnp.asarray(x0)
+    n_runs = keys.shape[0]
+
+    def one(th):
+        buf = jnp.zeros((0,), dtype=x0.dtype)
+        if plan.has_delayed:
+            pre0 = th["coupling"].pre(x0[np.asarray(plan.cvar)]).reshape(-1)            # (F N,)
+            buf = jnp.broadcast_to(pre0[:, None], (pre0.shape[0], plan.ring + plan.block + 1))
+        mstates = tuple(m.init(x0, th["model"]) for m in monitors)
+        return buf, mstates
+
+    if all(a is None for a in jax.tree_util.tree_leaves(theta_axes, is_leaf=lambda v: v is None)):
+        buf, mstates = one(theta)
+        buf = jnp.broadcast_to(buf[None], (n_runs,) + buf.shape)
+        mstates = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (n_runs,) + jnp.shape(a)), mstates)
+    else:
+        buf, mstates = jax.vmap(one, in_axes=(theta_axes,), axis_size=n_runs)(theta)
     if plan.has_delayed:
-        pre0 = coupling.pre(x0[np.asarray(plan.cvar)]).reshape(-1)            # (F N,)
-        buf = jnp.array(jnp.broadcast_to(pre0[:, None], (pre0.shape[0], plan.ring + plan.block + 1)))
+        buf = jnp.moveaxis(jnp.array(buf), 0, -1)                   # (F N, L + B + 1, n_runs)
     else:
         buf = jnp.zeros((0,), dtype=x0.dtype)
-    mstates = tuple(m.init(x0, model) for m in monitors)
-    bad = (jnp.asarray(-1, dtype=jnp.int32), jnp.asarray(-1, dtype=jnp.int32))
-    return (x0, buf, jnp.asarray(0, dtype=jnp.int32), mstates, bad, key)
+    x = jnp.broadcast_to(x0, (n_runs,) + x0.shape)
+    bad = (jnp.full((n_runs,), -1, dtype=jnp.int32), jnp.full((n_runs,), -1, dtype=jnp.int32))
+    return (x, buf, jnp.asarray(0, dtype=jnp.int32), mstates, bad, keys)

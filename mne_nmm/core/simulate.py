@@ -54,13 +54,12 @@ class SimulationDivergedError(RuntimeError):
 # ----------------------------------------------------------------------------------
 # Setup shared by simulate() and make_simulator()
 # ----------------------------------------------------------------------------------
-@dataclasses.dataclass
+@dataclasses.dataclass(eq=False)
 class _Setup:
     plan: Plan
     theta: dict
     x0: np.ndarray
     built: list
-    chunk_fn: object
     n_steps: int
     chunk_steps: int
     integrator: object
@@ -165,24 +164,46 @@ def _setup(network, model, *, duration_ms, integrator, noise, monitors, stimulus
     target = max(1, int(round((1000.0 if chunk_ms is None else check_positive(chunk_ms, "chunk_ms")) / dt)))
     chunk_steps = base * max(1, target // base)
     x0 = _initial_state(initial_state, model, n, _seed_from_key(key))
+    sigma_full = None
+    if sigma is not None:
+        sigma_full = jnp.zeros((model.n_state_variables, n), dtype=sigma.dtype).at[np.asarray(noise_idx)].set(sigma)
     theta = {"model": model, "coupling": coupling, "G": jnp.asarray(network.global_coupling),
              "rowsum": jnp.asarray(network.weights.sum(axis=1)), "w": jnp.asarray(w),
-             "w_instant": None if w_instant is None else jnp.asarray(w_instant), "sigma": sigma}
+             "w_instant": None if w_instant is None else jnp.asarray(w_instant), "sigma_full": sigma_full}
     cache_key = (plan, type(model), integrator, type(noise), type(coupling),
                  jax.tree_util.tree_structure(coupling), tuple(_monitor_key(m) for m in mons),
                  None if stim_fn is None else _stimulus_key(stimulus), _digest(src, dly), chunk_steps)
-    chunk_fn = _FN_CACHE.get(cache_key)
-    if chunk_fn is None:
-        blk = make_block_fn(plan, integrator, noise, built, stim_fn, src, dly)
-        chunk_fn = jax.jit(make_chunk_fn(blk, built, plan), static_argnums=(2, 3))
-        _FN_CACHE[cache_key] = chunk_fn
+    setup = _Setup(plan=plan, theta=theta, x0=x0, built=built, n_steps=n_steps, chunk_steps=chunk_steps,
+                   integrator=integrator, noise=noise, stimulus=stimulus, key=_as_key(key), cache_key=cache_key)
+    setup.parts = (stim_fn, src, dly)
+    return setup
+
+
+def _no_axes(theta):
+    return jax.tree_util.tree_map(lambda _: None, theta, is_leaf=lambda v: v is None)
+
+
+def _axes_key(axes):
+    leaves, tree = jax.tree_util.tree_flatten(axes, is_leaf=lambda v: v is None)
+    return (str(tree), tuple(leaves))
+
+
+def _chunk_fn(s, axes, *, jit=True):
+    """The (cached) compiled chunk function for a setup and a batching pattern of theta."""
+    key = (s.cache_key, _axes_key(axes), jit)
+    fn = _FN_CACHE.get(key)
+    if fn is None:
+        stim_fn, src, dly = s.parts
+        blk = make_block_fn(s.plan, s.integrator, s.noise, s.built, stim_fn, src, dly, axes)
+        fn = make_chunk_fn(blk, s.built, s.plan, axes)
+        if jit:
+            fn = jax.jit(fn, static_argnums=(2, 3))
+        _FN_CACHE[key] = fn
         while len(_FN_CACHE) > _FN_CACHE_SIZE:
             _FN_CACHE.popitem(last=False)
     else:
-        _FN_CACHE.move_to_end(cache_key)
-    return _Setup(plan=plan, theta=theta, x0=x0, built=built, chunk_fn=chunk_fn, n_steps=n_steps,
-                  chunk_steps=chunk_steps, integrator=integrator, noise=noise, stimulus=stimulus, key=_as_key(key),
-                  cache_key=cache_key)
+        _FN_CACHE.move_to_end(key)
+    return fn
 
 
 def _seed_from_key(key):
@@ -220,7 +241,7 @@ def _digest(*arrays):
 def _apply_sweep(theta, sweep):
     """Return (theta with batched leaves, in_axes pytree, batch size)."""
     if not sweep:
-        return theta, None, None
+        return theta, _no_axes(theta), None
     if not isinstance(sweep, dict):
         raise TypeError(f"sweep must be a dict mapping parameter names to 1D arrays, got {type(sweep).__name__}.")
     sizes = {}
@@ -235,7 +256,7 @@ def _apply_sweep(theta, sweep):
         raise ValueError(f"all sweep arrays must have the same length, got {sizes}.")
     nb = next(iter(sizes.values()))
     theta = dict(theta)
-    axes = {k: None for k in theta}
+    axes = _no_axes(theta)
     model_axes = {}
     coupling_axes = {}
     for name, arr in batched.items():
@@ -243,13 +264,13 @@ def _apply_sweep(theta, sweep):
             theta["G"] = jnp.asarray(arr)
             axes["G"] = 0
         elif name == "noise.sigma":
-            if theta["sigma"] is None:
+            if theta["sigma_full"] is None:
                 raise ValueError("sweep over 'noise.sigma' needs noise=... to be given.")
-            base = theta["sigma"]  # (n_noisy, n_regions)
-            s = jnp.asarray(arr)
-            s = s.reshape((nb,) + (1,) * base.ndim) if s.ndim == 1 else s
-            theta["sigma"] = jnp.broadcast_to(s, (nb,) + base.shape)
-            axes["sigma"] = 0
+            if arr.ndim != 1:
+                raise ValueError(f"sweep['noise.sigma'] must be 1D (one amplitude per run), got shape {arr.shape}.")
+            mask = (theta["sigma_full"] != 0).astype(theta["sigma_full"].dtype)  # the noisy variables
+            theta["sigma_full"] = jnp.asarray(arr, dtype=mask.dtype)[:, None, None] * mask[None]
+            axes["sigma_full"] = 0
         elif name.startswith("model."):
             p = name[len("model."):]
             if p not in theta["model"].parameters():
@@ -268,12 +289,11 @@ def _apply_sweep(theta, sweep):
     if model_axes:
         m = theta["model"]
         theta["model"] = m.replace(**model_axes)
-        axes["model"] = dataclasses.replace(jax.tree_util.tree_map(lambda _: None, m), **{k: 0 for k in model_axes})
+        axes["model"] = dataclasses.replace(axes["model"], **{k: 0 for k in model_axes})
     if coupling_axes:
         c = theta["coupling"]
         theta["coupling"] = dataclasses.replace(c, **coupling_axes)
-        ax = jax.tree_util.tree_map(lambda _: None, c)
-        axes["coupling"] = dataclasses.replace(ax, **{k: 0 for k in coupling_axes})
+        axes["coupling"] = dataclasses.replace(axes["coupling"], **{k: 0 for k in coupling_axes})
     return theta, axes, nb
 
 
@@ -358,36 +378,11 @@ def simulate(network, model, *, duration_ms, integrator="heun", noise=None, moni
             f"per-chunk work {est['chunk_bytes'] / 2**30:.2f} GiB), more than the limit of {limit / 2**30:.2f} GiB. "
             f"Record fewer variables, use longer monitor periods, a shorter duration or a smaller chunk_ms.")
     x0 = jnp.asarray(s.x0, dtype=_float())
-    run_chunk = s.chunk_fn
-    if nb is None:
-        carry = initial_carry(s.plan, x0, theta["coupling"], s.built, theta["model"], s.key)
-    else:
-        keys = jnp.broadcast_to(s.key, (nb, 2)) if keys is None else keys
-        in_axes_theta = axes if axes is not None else {k: None for k in theta}
-        carry = jax.vmap(lambda th, k: initial_carry(s.plan, x0, th["coupling"], s.built, th["model"], k),
-                         in_axes=(in_axes_theta, 0))(theta, keys)
-        run_chunk = _vmapped_chunk(s, in_axes_theta)
+    if keys is None:
+        keys = jnp.broadcast_to(s.key, (nb or 1, 2))
+    carry = initial_carry(s.plan, x0, theta, axes, s.built, keys)
+    run_chunk = _chunk_fn(s, axes)
     return _drive(s, run_chunk, carry, theta, nb, network, model, checkpoint, progress, on_divergence, duration_ms)
-
-
-_VMAP_CACHE: OrderedDict = OrderedDict()
-
-
-def _vmapped_chunk(s, in_axes_theta):
-    axes_key = (s.cache_key, jax.tree_util.tree_structure(in_axes_theta, is_leaf=lambda x: x is None),
-                str(jax.tree_util.tree_leaves(in_axes_theta, is_leaf=lambda x: x is None)))
-    fn = _VMAP_CACHE.get(axes_key)
-    if fn is None:
-        inner = s.chunk_fn.__wrapped__ if hasattr(s.chunk_fn, "__wrapped__") else s.chunk_fn
-
-        def batched(carry, theta, n_blocks, tail):
-            return jax.vmap(lambda c, t: inner(c, t, n_blocks, tail), in_axes=(0, in_axes_theta))(carry, theta)
-
-        fn = jax.jit(batched, static_argnums=(2, 3))
-        _VMAP_CACHE[axes_key] = fn
-        while len(_VMAP_CACHE) > _FN_CACHE_SIZE:
-            _VMAP_CACHE.popitem(last=False)
-    return fn
 
 
 def _float():
@@ -455,7 +450,7 @@ def _drive(s, run_chunk, carry, theta, nb, network, model, checkpoint, progress,
     n_steps, chunk_steps, B = s.n_steps, s.chunk_steps, s.plan.block
     n_chunks = math.ceil(n_steps / chunk_steps)
     fp = _fingerprint(s, theta, nb) if checkpoint is not None else None
-    lead = () if nb is None else (nb,)
+    lead = (nb or 1,)
     buffers = []
     for b in s.built:
         shape = lead + (_n_samples(n_steps, b.period_steps),) + tuple(b.sample_shape)
@@ -501,7 +496,9 @@ def _drive(s, run_chunk, carry, theta, nb, network, model, checkpoint, progress,
     elapsed = time.perf_counter() - t_start
     outputs = {}
     for b, buf, nf in zip(s.built, buffers, filled):
-        data = buf[(slice(None),) * len(lead) + (slice(0, nf),)]
+        data = buf[:, :nf]
+        if nb is None:
+            data = data[0]
         period_s = b.period_steps * network.dt_ms / 1000.0
         times = period_s * np.arange(1, nf + 1)
         outputs[b.name] = MonitorOutput(
@@ -511,7 +508,8 @@ def _drive(s, run_chunk, carry, theta, nb, network, model, checkpoint, progress,
     info = {"integrator": s.integrator.name, "noise": repr(s.noise), "block_steps": B, "chunk_steps": chunk_steps,
             "ring_rows": s.plan.ring, "steps_done": done, "wall_time_s": elapsed, "batch": nb,
             "key": np.asarray(s.key).tolist()}
-    result = SimulationResult(outputs=outputs, final_state=np.asarray(carry[0]), dt_ms=network.dt_ms,
+    final = np.asarray(carry[0])
+    result = SimulationResult(outputs=outputs, final_state=final[0] if nb is None else final, dt_ms=network.dt_ms,
                               duration_ms=done * network.dt_ms, model=model, network=network,
                               stimulus_onsets_s=stimulus_onsets_s(s.stimulus, duration_ms), info=info)
     if diverged is not None:
@@ -520,7 +518,7 @@ def _drive(s, run_chunk, carry, theta, nb, network, model, checkpoint, progress,
         b_i = int(np.argmax(flat >= 0))
         step = int(flat[b_i])
         region = network.region_names[int(np.atleast_1d(reg_arr)[b_i])]
-        batch_txt = f" (batch element {b_i})" if nb is not None else ""
+        batch_txt = f" (run {b_i} of the batch)" if nb is not None else ""
         msg = (f"Simulation diverged{batch_txt}: the state became non-finite at step {step} (t = {step * network.dt_ms:g} ms), "
                f"first in region {region!r}. Reduce dt_ms, the coupling or the noise, or check the parameters. "
                f"Outputs up to t = {done * network.dt_ms:g} ms are in the error's partial_result.")
@@ -605,7 +603,7 @@ def make_simulator(network, model, *, duration_ms, integrator="heun", noise=None
         pure and jittable; differentiable with respect to ``theta``.
     theta : dict
         Default parameters: ``theta["model"]`` (the model pytree), ``theta["G"]`` (global
-        coupling), ``theta["coupling"]``, ``theta["sigma"]`` (noise amplitudes, or None),
+        coupling), ``theta["coupling"]``, ``theta["sigma_full"]`` (noise amplitude per state variable and region, or None),
         ``theta["w"]`` (padded connection weights) and ``theta["rowsum"]``.
 
     Examples
@@ -616,27 +614,28 @@ def make_simulator(network, model, *, duration_ms, integrator="heun", noise=None
     """
     s = _setup(network, model, duration_ms=duration_ms, integrator=integrator, noise=noise, monitors=monitors,
                stimulus=stimulus, initial_state=initial_state, key=0, chunk_ms=chunk_ms)
-    chunk = s.chunk_fn.__wrapped__ if hasattr(s.chunk_fn, "__wrapped__") else s.chunk_fn
+    axes = _no_axes(s.theta)
+    chunk = _chunk_fn(s, axes, jit=False)
     B = s.plan.block
     n_full, rest = divmod(s.n_steps, s.chunk_steps)
     names = [b.name for b in s.built]
     x0_default = jnp.asarray(s.x0, dtype=_float())
 
     def run(theta, key, x0=None):
-        key = _as_key(key)
+        keys = _as_key(key)[None]
         x0_ = x0_default if x0 is None else jnp.asarray(x0)
-        carry = initial_carry(s.plan, x0_, theta["coupling"], s.built, theta["model"], key)
+        carry = initial_carry(s.plan, x0_, theta, axes, s.built, keys)
         step_chunk = (lambda c, t: chunk(c, t, s.chunk_steps // B, s.chunk_steps % B))
         if remat:
             step_chunk = jax.checkpoint(step_chunk)
         outs_list = []
         if n_full:
             carry, outs = jax.lax.scan(lambda c, _: step_chunk(c, theta), carry, None, length=n_full)
-            outs_list.append([o.reshape((-1,) + o.shape[2:]) for o in outs])
+            outs_list.append([jnp.moveaxis(o, 0, 1).reshape((1, -1) + o.shape[3:]) for o in outs])
         if rest:
             carry, outs = chunk(carry, theta, rest // B, rest % B)
             outs_list.append(list(outs))
-        merged = [jnp.concatenate([ol[i] for ol in outs_list]) for i in range(len(names))]
+        merged = [jnp.concatenate([ol[i] for ol in outs_list], axis=1)[0] for i in range(len(names))]
         return dict(zip(names, merged))
 
     return run, dict(s.theta)

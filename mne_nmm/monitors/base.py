@@ -9,6 +9,8 @@ small spec object (period in ms, variables); :meth:`Monitor.build` turns it into
                                                               # with the new state x_{n+1}
     samples           = readout(raw_at_sample_steps, model)   # vectorised over samples
 
+(for one run; the engine ``vmap``-s these over parallel runs of a sweep).
+
 The engine keeps ``raw`` only at the monitor's sample steps: step indices
 ``n = k * period_steps - 1`` (0-based), i.e. the sample ``k`` (1-based) describes
 the state at time ``k * period_steps * dt``. ``readout`` runs on the kept samples
@@ -55,8 +57,11 @@ class BuiltMonitor:
     time_stamp: str = "instant"
     window_steps: int = 0
     info: dict = field(default_factory=dict)
-    # Bytes per sample of the read-out (for memory estimates), filled by build().
+    # Shape of one read-out sample (for memory estimates), filled by build().
     sample_shape: tuple = ()
+    # True when ``step`` keeps no state (``init`` returns ()): the engine then evaluates it once per
+    # block on all the block's states instead of inside the step loop.
+    stateless: bool = False
 
 
 def _digest_attributes(attrs):
@@ -174,7 +179,7 @@ def _instant_monitor(name, period, names, ctx):
     return BuiltMonitor(name=name, period_steps=period, init=init, step=step, readout=readout,
                         variable_names=names, channel_names=tuple(ctx.region_names),
                         units=tuple(ctx.model.unit_of(n) for n in names), time_stamp="instant",
-                        window_steps=0, sample_shape=(len(names), ctx.n_regions))
+                        window_steps=0, sample_shape=(len(names), ctx.n_regions), stateless=True)
 
 
 class TemporalAverage(Monitor):

@@ -8,7 +8,7 @@ from scipy.optimize import brentq
 
 from mne_nmm.core.integrators import RK4
 from mne_nmm.models import (ING, CoombesByrne, Epileptor, Freeman, JansenRit, LarterBreakspear, MontbrioPazoRoxin,
-                            ReducedWongWangExcInh, WilsonCowan, WongWang)
+                            ReducedWongWangExcInh, WilsonCowan, WongWang, ZetterbergJansen)
 
 
 @pytest.fixture(autouse=True)
@@ -150,6 +150,25 @@ def test_jansen_rit_tvb_defaults_are_not_alpha():
     t, x = run(JansenRit(), JansenRit().default_initial(), 4000.0, 0.1, every=10)
     v = x[t > 2000, 1, 0] - x[t > 2000, 2, 0]
     assert np.ptp(v) > 5.0 and 5.0 < frequency_hz(t[t > 2000], v) < 8.5
+
+
+def test_zetterberg_jansen_reduces_to_jansen_rit():
+    # gamma_5 = 0, U = Q = -S(0): the Zetterberg column is Jansen-Rit with v1 = a1 J y0, v2 = y1, v3 = y2,
+    # v4 = a3 J y0 and mu = P + S(0) (gamma_iT = 1)
+    jr = JansenRit.jansen_rit_1995()
+    S0 = 2 * jr.nu_max / (1 + np.exp(jr.r * jr.v0))
+    zj = ZetterbergJansen(He=jr.A, Hi=jr.B, ke=jr.a, ki=jr.b, e0=jr.nu_max, rho_2=jr.v0, rho_1=jr.r,
+                          gamma_1=jr.a_1 * jr.J, gamma_2=jr.a_2 * jr.J, gamma_3=jr.a_3 * jr.J, gamma_4=jr.a_4 * jr.J,
+                          gamma_5=0.0, P=jr.mu - S0, U=-S0, Q=-S0)
+    y = np.array([0.08, 20.0, 12.0, 0.01, 0.5, -0.3])
+    z = np.array([135 * y[0], 135 * y[3], y[1], y[4], y[2], y[5], 0.25 * 135 * y[0], 0.25 * 135 * y[3], 0, 0,
+                  y[1] - y[2], 0.25 * 135 * y[0]])
+    t, xj = run(jr, y, 500.0, 0.1, every=10)
+    t, xz = run(zj, z, 500.0, 0.1, every=10)
+    np.testing.assert_allclose(xz[:, 2, 0], xj[:, 1, 0], rtol=1e-9)
+    np.testing.assert_allclose(xz[:, 4, 0], xj[:, 2, 0], rtol=1e-9)
+    np.testing.assert_allclose(xz[:, 0, 0], 135 * xj[:, 0, 0], rtol=1e-9)
+    np.testing.assert_allclose(xz[:, 10, 0], xz[:, 2, 0] - xz[:, 4, 0], atol=1e-9)     # v6 = v2 - v3
 
 
 # -- Wong-Wang (decision) --------------------------------------------------------------------------

@@ -117,6 +117,20 @@ def tvb_epileptor(y, c, a, b, c_, d, r, s, x0, Iext, slope, Iext2, tau, aa, bb, 
     return np.array([dx1, dy1, dz, dx2, dy2, dg])
 
 
+def tvb_zetterberg_jansen(y, c, He, Hi, ke, ki, e0, rho_2, rho_1, gamma_1, gamma_2, gamma_3, gamma_4, gamma_5,
+                          gamma_1T, gamma_2T, gamma_3T, P, U, Q):
+    """As TVB writes it, including ``ke^2 v5`` in the v5 equation (see the test below)."""
+    S = lambda v: 2 * e0 / (1 + np.exp(rho_1 * (rho_2 - v)))
+    v1, y1, v2, y2, v3, y3, v4, y4, v5, y5, v6, v7 = y
+    u = S(c[0])
+    return np.array([y1, He * ke * (gamma_1 * S(v2 - v3) + gamma_1T * (U + u)) - 2 * ke * y1 - ke**2 * v1,
+                     y2, He * ke * (gamma_2 * S(v1) + gamma_2T * (P + u)) - 2 * ke * y2 - ke**2 * v2,
+                     y3, Hi * ki * (gamma_4 * S(v4 - v5)) - 2 * ki * y3 - ki**2 * v3,
+                     y4, He * ke * (gamma_3 * S(v2 - v3) + gamma_3T * (Q + u)) - 2 * ke * y4 - ke**2 * v4,
+                     y5, Hi * ki * (gamma_5 * S(v4 - v5)) - 2 * ki * y5 - ke**2 * v5,
+                     y2 - y3, y4 - y5])
+
+
 # name, TVB function, TVB default parameters (from TVB's model classes), state ranges, n TVB coupling rows,
 # our-name -> TVB-name map where they differ
 CASES = {
@@ -150,6 +164,12 @@ CASES = {
                                       Iext2=0.45, tau=10.0, aa=6.0, bb=2.0, Kvf=0.0, Kf=0.0, Ks=0.0, tt=1.0),
                   [(-2, 1), (-20, 2), (-0.5, 5), (-2, 0), (0, 2), (-1, 1)], 2),
 }
+
+CASES["ZetterbergJansen"] = (tvb_zetterberg_jansen, dict(He=3.25, Hi=22.0, ke=0.1, ki=0.05, e0=0.0025, rho_2=6.0,
+                                                         rho_1=0.56, gamma_1=135.0, gamma_2=108.0, gamma_3=33.75,
+                                                         gamma_4=33.75, gamma_5=15.0, gamma_1T=1.0, gamma_2T=1.0,
+                                                         gamma_3T=1.0, P=0.12, U=0.12, Q=0.12),
+                              [(-20, 20), (-5, 5)] * 5 + [(-20, 20)] * 2, 1)
 
 # parameters whose TVB name clashes with the coupling argument of the reference function
 RENAMED = {"c_": "c"}
@@ -191,6 +211,8 @@ def test_dfun_equals_tvb_equations(tvb_name, perturb):
     assert model.n_state_variables == len(ranges)
     ours = np.asarray(model.dfun(jax.numpy.asarray(state), jax.numpy.asarray(c_tvb[: max(1, len(model.coupled_variables))])))
     ref = fun(state, c_tvb, **params)
+    if tvb_name == "ZetterbergJansen":  # documented fix of TVB's typo: ki^2 v5 instead of ke^2 v5
+        ref[9] += (params["ke"] ** 2 - params["ki"] ** 2) * state[8]
     np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12 * np.abs(ref).max())
 
 

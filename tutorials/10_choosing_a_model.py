@@ -37,7 +37,9 @@ print(nmm.list_models())
 # * **EEG/MEG rhythms and evoked responses** — :class:`~mne_nmm.models.JansenRit`
 #   (alpha; its source is the pyramidal potential ``y1 - y2`` in mV). Use
 #   ``JansenRit.jansen_rit_1995()`` for the original alpha regime: TVB's default
-#   threshold ``v0 = 5.52 mV`` gives a slower, larger 7 Hz cycle. For gamma,
+#   threshold ``v0 = 5.52 mV`` gives a slower, larger 7 Hz cycle. Its precursor
+#   :class:`~mne_nmm.models.ZetterbergJansen` has a separate input per population
+#   and inhibitory self-connections. For gamma,
 #   :class:`~mne_nmm.models.ING` (interneuron gamma) or
 #   :class:`~mne_nmm.models.Freeman`.
 # * **Resting-state fMRI (BOLD FC)** — :class:`~mne_nmm.models.ReducedWongWangExcInh`
@@ -111,6 +113,7 @@ SHOWCASE = {  # name: (model, duration_ms, initial state or None)
     "lorenz": (get_model("lorenz"), 40.0, None),
     "wilson_cowan": (nmm.models.WilsonCowan.limit_cycle(), 300.0, None),
     "jansen_rit": (nmm.models.JansenRit.jansen_rit_1995(), 1500.0, None),
+    "zetterberg_jansen": (get_model("zetterberg_jansen", gamma_5=0.0, U=0.0, Q=0.0, P=0.22), 1500.0, None),
     "ing": (get_model("ing"), 200.0, None),
     "wong_wang": (get_model("wong_wang").with_stimulus(0.1), 1500.0, [0.1, 0.1, 0.0, 0.0]),
     "reduced_wong_wang_exc_inh": (get_model("reduced_wong_wang_exc_inh"), 1000.0, [0.6, 0.3]),

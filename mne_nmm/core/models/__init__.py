@@ -26,6 +26,7 @@ from .threshold_linear import ThresholdLinear
 from .van_der_pol import VanDerPol
 from .wilson_cowan import WilsonCowan
 from .wong_wang import ReducedWongWangExcInh, WongWang
+from .zetterberg_jansen import ZetterbergJansen
 
 # -- the built-in catalogue (phenomenological first, then physiological) ------------------
 register_model(PhaseOscillator, coupling=_cpl.Kuramoto, global_coupling=0.02, ladder=1)
@@ -47,6 +48,8 @@ register_model(WilsonCowan, coupling=_cpl.Linear, global_coupling=0.1, tvb_name=
                          "no local-coupling term")
 register_model(JansenRit, coupling=_cpl.SigmoidalJansenRit, global_coupling=5.0, tvb_name="JansenRit", ladder=5,
                tvb_notes="no local-coupling term")
+register_model(ZetterbergJansen, coupling=_cpl.Linear, global_coupling=0.1, tvb_name="ZetterbergJansen",
+               tvb_notes="v5 equation uses ki^2 (TVB: ke^2, a typo); no local-coupling term")
 register_model(ING, coupling=_cpl.Linear, global_coupling=1.0, ladder=6)
 register_model(WongWang, coupling=_cpl.Linear, global_coupling=0.05,
                tvb_notes="not in TVB (TVB's ReducedWongWang is the one-population reduction)")

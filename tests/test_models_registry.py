@@ -120,26 +120,28 @@ def test_dfun_jit_vmap_grad_and_heterogeneous_parameters(name):
     m = get_model(name)
     x0 = jnp.asarray(m.initial_state(3, rng=2), dtype=jnp.float32)
     c = 0.01 * jnp.ones((len(m.coupled_variables), 3))
-    d = m.dfun(x0, c)
-    np.testing.assert_allclose(np.asarray(jax.jit(lambda mm, x, cc: mm.dfun(x, cc))(m, x0, c)), np.asarray(d),
-                               rtol=1e-5, atol=1e-6)
-    params = {k: v for k, v in m.parameters().items()}
-    g = jax.grad(lambda mm: jnp.sum(mm.dfun(x0, c) ** 2))(m)
-    assert all(np.isfinite(np.asarray(leaf)).all() for leaf in jax.tree_util.tree_leaves(g))
-    # one value per region: region k with parameter set k equals a homogeneous model with that set
+    params = m.parameters()
     first = next(iter(params))
     base = float(np.asarray(params[first]))
     vals = np.array([base, base * 1.1 + 0.01, base * 0.9 - 0.01])
     if first in m.positive_parameters:
         vals = np.abs(vals) + 1e-3
-    het = m.replace(**{first: vals})
-    dh = np.asarray(het.dfun(x0, c))
-    for k in range(3):
-        dk = np.asarray(m.replace(**{first: float(vals[k])}).dfun(x0, c))[:, k]
-        np.testing.assert_allclose(dh[:, k], dk, rtol=1e-5, atol=1e-6)
-    # batches of parameter sets through vmap
-    batched = jax.vmap(lambda v: m.replace(**{first: v}).dfun(x0, c))(jnp.asarray(vals, dtype=jnp.float32))
+
+    @jax.jit
+    def transforms(mm, mh, v):
+        d = mm.dfun(x0, c)
+        g = jax.grad(lambda p: jnp.sum(p.dfun(x0, c) ** 2))(mm)            # gradient w.r.t. all parameters
+        dh = mh.dfun(x0, c)                                                 # one parameter value per region
+        batched = jax.vmap(lambda vk: mm.replace(**{first: vk}).dfun(x0, c))(v)   # a batch of parameter sets
+        return d, g, dh, batched
+
+    d, g, dh, batched = transforms(m, m.replace(**{first: vals}), jnp.asarray(vals, dtype=jnp.float32))
+    np.testing.assert_allclose(np.asarray(d), np.asarray(m.dfun(x0, c)), rtol=1e-5, atol=1e-6)
+    assert type(g) is type(m)
+    assert all(np.isfinite(np.asarray(leaf)).all() for leaf in jax.tree_util.tree_leaves(g))
     assert batched.shape == (3,) + x0.shape
+    for k in range(3):   # region k of the heterogeneous model == parameter set k
+        np.testing.assert_allclose(np.asarray(dh)[:, k], np.asarray(batched)[k, :, k], rtol=1e-5, atol=1e-6)
 
 
 def test_state_bounds_are_applied():

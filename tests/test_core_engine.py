@@ -325,15 +325,16 @@ def test_sweep_equals_individual_runs(small_connectome):
 
 def test_gradient_through_delayed_noisy_network(small_connectome):
     net = nmm.Network(small_connectome, coupling=nmm.coupling.Difference(), global_coupling=0.2, dt_ms=0.1)
-    run, theta = nmm.make_simulator(net, Hopf(a=0.02), duration_ms=40.0, integrator="stochastic_heun",
+    run, theta = nmm.make_simulator(net, Hopf(a=0.02), duration_ms=20.0, integrator="stochastic_heun",
                                     noise=nmm.AdditiveNoise(sigma=0.01), monitors=[Subsample(1.0)])
     key = jax.random.PRNGKey(0)
 
+    @jax.jit
     def loss(G, a):
         th = dict(theta, G=G, model=theta["model"].replace(a=a))
         return jnp.mean(run(th, key)["subsample"] ** 2)
 
-    g_G, g_a = jax.grad(loss, argnums=(0, 1))(0.2, 0.02)
+    g_G, g_a = jax.jit(jax.grad(loss, argnums=(0, 1)))(0.2, 0.02)
     eps = 1e-2
     fd_G = (loss(0.2 + eps, 0.02) - loss(0.2 - eps, 0.02)) / (2 * eps)
     fd_a = (loss(0.2, 0.02 + 1e-3) - loss(0.2, 0.02 - 1e-3)) / 2e-3
@@ -341,9 +342,10 @@ def test_gradient_through_delayed_noisy_network(small_connectome):
     np.testing.assert_allclose(g_G, fd_G, rtol=0.05, atol=1e-7)
     np.testing.assert_allclose(g_a, fd_a, rtol=0.05, atol=1e-7)
     # the pure function reproduces simulate() for the same key
-    res = nmm.simulate(net, Hopf(a=0.02), duration_ms=40.0, integrator="stochastic_heun",
+    res = nmm.simulate(net, Hopf(a=0.02), duration_ms=20.0, integrator="stochastic_heun",
                        noise=nmm.AdditiveNoise(sigma=0.01), monitors=[Subsample(1.0)], key=0)
-    np.testing.assert_allclose(np.asarray(run(theta, key)["subsample"]), res["subsample"].data, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(jax.jit(run)(theta, key)["subsample"]), res["subsample"].data, rtol=1e-5,
+                               atol=1e-6)
 
 
 # -- stimulus ------------------------------------------------------------------------------------------

@@ -1,0 +1,19 @@
+"""Converters to standard objects (imported on first use, so mne/nilearn load only when needed).
+
+:mod:`.mne`: ``to_raw``, ``to_epochs``, ``to_evoked``, ``to_source_estimate``;
+:mod:`.nifti`: ``to_nifti``, ``to_surface``.
+"""
+
+import importlib as _importlib
+
+_LAZY = {"to_raw": "mne", "to_epochs": "mne", "to_evoked": "mne", "to_source_estimate": "mne",
+         "to_nifti": "nifti", "to_surface": "nifti"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(_importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = sorted(_LAZY)

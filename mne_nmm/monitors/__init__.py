@@ -10,7 +10,8 @@ import importlib as _importlib
 from .base import (BuiltMonitor, Monitor, MonitorContext, Raw, Subsample, TemporalAverage, period_to_steps,
                    temporal_average_monitor)
 
-_LAZY = {"BalloonWindkessel": "bold", "HRFConvolution": "bold", "LeadField": "leadfield"}
+_LAZY = {"BalloonWindkessel": "bold", "HRFConvolution": "bold", "LeadField": "leadfield", "EEG": "leadfield",
+         "MEG": "leadfield"}
 
 
 def __getattr__(name):

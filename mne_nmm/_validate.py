@@ -7,6 +7,7 @@ got shape (66, 65)"). Nothing is silently changed.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import numbers
@@ -116,14 +117,32 @@ def soft_import(name, purpose, *, extra=None):
         raise ImportError(f"{name} is required for {purpose}.{hint}") from err
 
 
+def _level(verbose):
+    if isinstance(verbose, bool):
+        return logging.INFO if verbose else logging.WARNING
+    if isinstance(verbose, str):
+        level = getattr(logging, verbose.upper(), None)
+        if not isinstance(level, int):
+            raise ValueError(f"verbose must be a bool, an int or one of DEBUG, INFO, WARNING, ERROR, got {verbose!r}.")
+        return level
+    return int(verbose)
+
+
 def set_log_level(verbose=None):
     """Set the mne_nmm logger level (``True``/``"INFO"``, ``False``/``"WARNING"``, ``"DEBUG"``, int)."""
+    if verbose is not None:
+        logger.setLevel(_level(verbose))
+
+
+@contextlib.contextmanager
+def use_log_level(verbose=None):
+    """Temporarily set the ``mne_nmm`` logger level for one call (MNE's ``verbose=`` semantics)."""
     if verbose is None:
+        yield
         return
-    if isinstance(verbose, bool):
-        level = logging.INFO if verbose else logging.WARNING
-    elif isinstance(verbose, str):
-        level = getattr(logging, verbose.upper())
-    else:
-        level = int(verbose)
-    logger.setLevel(level)
+    old = logger.level
+    logger.setLevel(_level(verbose))
+    try:
+        yield
+    finally:
+        logger.setLevel(old)

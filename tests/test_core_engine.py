@@ -429,3 +429,12 @@ def test_import_core_loads_no_edge_packages():
             "print(bad); sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_sweep_over_a_positive_time_constant(small_connectome):
+    """Sweeping a parameter that must be > 0 (Jansen-Rit ``a``) works and matches single runs."""
+    net = nmm.Network(small_connectome, coupling=nmm.coupling.SigmoidalJansenRit(), dt_ms=0.1)
+    kw = dict(duration_ms=20.0, integrator="heun", monitors=[Subsample(1.0)])
+    batch = nmm.simulate(net, JansenRit(), sweep={"model.a": np.array([0.08, 0.12])}, **kw)
+    single = nmm.simulate(net, JansenRit(a=0.12), **kw)
+    np.testing.assert_allclose(batch["subsample"].data[1], single["subsample"].data, rtol=1e-4, atol=1e-4)

@@ -11,36 +11,19 @@ mne, nilearn and nibabel are imported only when such an object is passed.
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validate import check_array, check_positive, logger, validate_type
+from .._validate import check_array, check_positive, logger, use_log_level, validate_type
 
 __all__ = ["TimeSeries", "as_timeseries"]
 
 
-@contextlib.contextmanager
 def _verbose(verbose):
     """Temporarily set the ``mne_nmm`` logger level (MNE's ``verbose`` semantics)."""
-    if verbose is None:
-        yield
-        return
-    old = logger.level
-    if isinstance(verbose, bool):
-        level = logging.INFO if verbose else logging.WARNING
-    elif isinstance(verbose, str):
-        level = getattr(logging, verbose.upper())
-    else:
-        level = int(verbose)
-    logger.setLevel(level)
-    try:
-        yield
-    finally:
-        logger.setLevel(old)
+    return use_log_level(verbose)
 
 
 @dataclass(frozen=True, eq=False)

@@ -182,8 +182,9 @@ def make_block_fn(plan, integrator, noise, monitors, stim_fn, src, dly, theta_ax
             d = model.dfun(xs, coupling.post(s, xc, rowsum))
             return d if stim is None else d + stim
 
-        noise_term = None
-        if z_k is not None:
+        if z_k is None:
+            noise_term = None
+        else:
             sigma = theta["sigma_full"]
             dw = sqrt_dt * z_k  # zero rows for the variables without noise
 

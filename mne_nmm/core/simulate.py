@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._validate import check_int, check_positive, logger, set_log_level, validate_type
+from .._validate import check_int, check_positive, logger, use_log_level, validate_type
 from ..result import MonitorOutput, SimulationResult
 from .engine import Plan, choose_block, connectivity_arrays, initial_carry, make_block_fn, make_chunk_fn, ring_length
 from .integrators import get_integrator
@@ -179,6 +179,17 @@ def _setup(network, model, *, duration_ms, integrator, noise, monitors, stimulus
     return setup
 
 
+def _axes_for(obj, batched):
+    """in_axes pytree for a pytree dataclass: 0 for the fields in ``batched``, None elsewhere.
+
+    Built by unflattening (not by constructing the class), so parameter validation never sees the 0s.
+    """
+    fields = [f.name for f in dataclasses.fields(obj) if not f.metadata.get("static", False)]
+    leaves_tree = jax.tree_util.tree_structure(obj)
+    values = [0 if name in batched else None for name in fields]
+    return jax.tree_util.tree_unflatten(leaves_tree, values)
+
+
 def _no_axes(theta):
     return jax.tree_util.tree_map(lambda _: None, theta, is_leaf=lambda v: v is None)
 
@@ -289,11 +300,11 @@ def _apply_sweep(theta, sweep):
     if model_axes:
         m = theta["model"]
         theta["model"] = m.replace(**model_axes)
-        axes["model"] = dataclasses.replace(axes["model"], **{k: 0 for k in model_axes})
+        axes["model"] = _axes_for(m, model_axes)
     if coupling_axes:
         c = theta["coupling"]
         theta["coupling"] = dataclasses.replace(c, **coupling_axes)
-        axes["coupling"] = dataclasses.replace(axes["coupling"], **{k: 0 for k in coupling_axes})
+        axes["coupling"] = _axes_for(c, coupling_axes)
     return theta, axes, nb
 
 
@@ -357,7 +368,15 @@ def simulate(network, model, *, duration_ms, integrator="heun", noise=None, moni
         ``result[name]`` is a :class:`~mne_nmm.result.MonitorOutput` with time-major data
         ``(n_times, n_variables, n_regions)`` (a leading batch axis is added for sweeps/trials).
     """
-    set_log_level(verbose)
+    with use_log_level(verbose):
+        return _simulate(network, model, duration_ms=duration_ms, integrator=integrator, noise=noise,
+                         monitors=monitors, stimulus=stimulus, initial_state=initial_state, key=key, sweep=sweep,
+                         n_trials=n_trials, chunk_ms=chunk_ms, checkpoint=checkpoint, progress=progress,
+                         on_divergence=on_divergence, max_memory_gb=max_memory_gb)
+
+
+def _simulate(network, model, *, duration_ms, integrator, noise, monitors, stimulus, initial_state, key, sweep,
+              n_trials, chunk_ms, checkpoint, progress, on_divergence, max_memory_gb):
     if on_divergence not in ("raise", "warn"):
         raise ValueError(f"on_divergence must be 'raise' or 'warn', got {on_divergence!r}.")
     s = _setup(network, model, duration_ms=duration_ms, integrator=integrator, noise=noise, monitors=monitors,
@@ -445,8 +464,6 @@ def estimate_memory(setup_or_network, model=None, *, batch=1, **kwargs):
 
 
 def _drive(s, run_chunk, carry, theta, nb, network, model, checkpoint, progress, on_divergence, duration_ms):
-    from ..monitors.base import BuiltMonitor  # noqa: F401  (documentation of the protocol)
-
     n_steps, chunk_steps, B = s.n_steps, s.chunk_steps, s.plan.block
     n_chunks = math.ceil(n_steps / chunk_steps)
     fp = _fingerprint(s, theta, nb) if checkpoint is not None else None

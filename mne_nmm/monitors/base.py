@@ -22,7 +22,6 @@ Writing a monitor: subclass :class:`Monitor` and implement ``build``; see
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Callable
 

@@ -13,17 +13,20 @@ Example
 
 from __future__ import annotations
 
+import abc
+
 import numpy as np
 import jax.numpy as jnp
 
 from .._validate import check_array, check_positive, validate_type
 
 
-class Waveform:
-    """Base class of temporal waveforms ``w(t_ms)`` (dimensionless)."""
+class Waveform(abc.ABC):
+    """Base class of temporal waveforms ``w(t_ms, step)`` (dimensionless)."""
 
-    def __call__(self, t_ms, step):  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def __call__(self, t_ms, step):
+        """Value at time ``t_ms`` (ms) of integration step ``step`` (traceable)."""
 
     def onsets_ms(self, duration_ms):
         """Onsets of discrete events in ``[0, duration_ms)`` (empty for continuous waveforms)."""

@@ -22,6 +22,8 @@ Writing a monitor: subclass :class:`Monitor` and implement ``build``; see
 
 from __future__ import annotations
 
+import abc
+
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -92,7 +94,7 @@ def period_to_steps(period_ms, dt_ms, what="period_ms"):
     return steps
 
 
-class Monitor:
+class Monitor(abc.ABC):
     """Base class of monitor specifications."""
 
     name = "monitor"
@@ -116,8 +118,9 @@ class Monitor:
                                  f"{type(model).__name__}, got {name!r}.")
         return v
 
-    def build(self, ctx: MonitorContext) -> BuiltMonitor:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def build(self, ctx: MonitorContext) -> BuiltMonitor:
+        """Compile the monitor for one model, step and network (see the module docstring)."""
 
     def cache_key(self):
         """Hashable summary of everything that shapes the compiled monitor (type and all attributes).

@@ -28,6 +28,8 @@ class metadata and write ``dfun``::
 
 from __future__ import annotations
 
+import abc
+
 import dataclasses
 from typing import ClassVar
 
@@ -69,7 +71,7 @@ def neural_mass(cls):
     return cls
 
 
-class NeuralMass:
+class NeuralMass(abc.ABC):
     """Base class; see the module docstring for the contract.
 
     Class attributes
@@ -136,9 +138,9 @@ class NeuralMass:
                 raise ValueError(f"{type(self).__name__}.{f.name} must be > 0 (it is a time constant or rate), got {value!r}.")
 
     # -- contract -----------------------------------------------------------------
-    def dfun(self, state, coupling):  # pragma: no cover - abstract
+    @abc.abstractmethod
+    def dfun(self, state, coupling):
         """Time derivative ``d state / dt`` (per ms) of shape ``(n_state_variables, n_regions)``."""
-        raise NotImplementedError(f"{type(self).__name__} must implement dfun(state, coupling)")
 
     def initial_state(self, n_regions, rng=None):
         """Default initial state ``(n_state_variables, n_regions)`` (numpy, float).

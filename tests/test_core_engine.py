@@ -438,3 +438,15 @@ def test_sweep_over_a_positive_time_constant(small_connectome):
     batch = nmm.simulate(net, JansenRit(), sweep={"model.a": np.array([0.08, 0.12])}, **kw)
     single = nmm.simulate(net, JansenRit(a=0.12), **kw)
     np.testing.assert_allclose(batch["subsample"].data[1], single["subsample"].data, rtol=1e-4, atol=1e-4)
+
+
+def test_sequential_and_vectorized_batches_agree(small_connectome):
+    net = nmm.Network(small_connectome, coupling=nmm.coupling.Difference(), dt_ms=0.1)
+    kw = dict(duration_ms=20.0, integrator="stochastic_heun", noise=nmm.AdditiveNoise(0.01),
+              monitors=[Subsample(1.0)], sweep={"global_coupling": np.array([0.0, 0.3])}, n_trials=2, key=4)
+    a = nmm.simulate(net, Hopf(), batch_mode="sequential", **kw)
+    b = nmm.simulate(net, Hopf(), batch_mode="vectorized", **kw)
+    np.testing.assert_allclose(a["subsample"].data, b["subsample"].data, rtol=1e-5, atol=1e-6)
+    assert a.final_state.shape == b.final_state.shape == (2, 2, 5)
+    with pytest.raises(ValueError, match="batch_mode"):
+        nmm.simulate(net, Hopf(), batch_mode="parallel", **kw)

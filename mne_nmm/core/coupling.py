@@ -70,7 +70,9 @@ class Difference(Coupling):
 @pytree_dataclass
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class Sigmoidal(Coupling):
-    """Sigmoid of the summed input (TVB ``Sigmoidal``)::
+    """Sigmoid of the summed input (TVB ``Sigmoidal``).
+
+    The coupling input is::
 
         c_i = cmin + (cmax - cmin) / (1 + exp(-a (S_i - midpoint) / sigma))
     """

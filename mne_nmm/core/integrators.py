@@ -81,7 +81,9 @@ class EulerMaruyama(Integrator):
 
 
 class StochasticHeun(Integrator):
-    """Stochastic Heun (TVB's ``HeunStochastic``)::
+    """Stochastic Heun (TVB's ``HeunStochastic``).
+
+    One step is::
 
         x~      = x + dt f(x) + g(x) dW
         x_next  = x + dt/2 (f(x) + f(x~)) + 1/2 (g(x) + g(x~)) dW

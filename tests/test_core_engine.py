@@ -450,3 +450,37 @@ def test_sequential_and_vectorized_batches_agree(small_connectome):
     assert a.final_state.shape == b.final_state.shape == (2, 2, 5)
     with pytest.raises(ValueError, match="batch_mode"):
         nmm.simulate(net, Hopf(), batch_mode="parallel", **kw)
+
+
+@pytest.mark.parametrize("batch_mode", ["sequential", "vectorized"])
+def test_n_jobs_does_not_change_results(small_connectome, batch_mode):
+    """Runs split over 1, 2 or 3 threads (uneven groups) give the same numbers, in run order."""
+    net = nmm.Network(small_connectome, coupling=nmm.coupling.Difference(), dt_ms=0.1)
+    kw = dict(duration_ms=20.0, integrator="stochastic_heun", noise=nmm.AdditiveNoise(0.01),
+              monitors=[Subsample(1.0)], sweep={"global_coupling": np.linspace(0.0, 0.4, 5)}, key=9,
+              batch_mode=batch_mode)
+    ref = nmm.simulate(net, Hopf(), n_jobs=1, **kw)
+    for n_jobs in (2, 3):
+        res = nmm.simulate(net, Hopf(), n_jobs=n_jobs, **kw)
+        assert res.info["n_jobs"] == n_jobs
+        np.testing.assert_allclose(res["subsample"].data, ref["subsample"].data, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(res.final_state, ref.final_state, rtol=1e-6, atol=1e-7)
+    # run 3 alone equals run 3 of the batch (its own parameter, same key for all runs of a sweep)
+    single = nmm.simulate(net.replace(global_coupling=0.3), Hopf(), duration_ms=20.0, integrator="stochastic_heun",
+                          noise=nmm.AdditiveNoise(0.01), monitors=[Subsample(1.0)], key=9)
+    np.testing.assert_allclose(ref["subsample"].data[3], single["subsample"].data, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="n_jobs must be"):
+        nmm.simulate(net, Hopf(), n_jobs=0, **kw)
+
+
+def test_divergence_in_a_threaded_batch_names_the_run(small_connectome):
+    net = nmm.Network(small_connectome, dt_ms=0.1, global_coupling=0.0)
+    x0 = np.zeros((1, 5))
+    x0[0, 3] = 1.0
+    kw = dict(duration_ms=100.0, integrator="euler", initial_state=x0, sweep={"model.k": np.array([1.0, -50.0, 1.0])},
+              n_jobs=2)
+    with pytest.raises(nmm.SimulationDivergedError, match="Run 1 of the batch") as err:
+        nmm.simulate(net, Scalar(), batch_mode="sequential", **kw)
+    assert err.value.region == "reg3"
+    with pytest.raises(nmm.SimulationDivergedError, match="Runs 0-1 of the batch"):
+        nmm.simulate(net, Scalar(), batch_mode="vectorized", **kw)

@@ -117,7 +117,7 @@ def make_block_fn(plan, integrator, noise, monitors, stim_fn, src, dly, theta_ax
     and which are shared (None). The delay buffer of all runs is one ``(F N, L + B + 1, n_runs)``
     array, so the delayed input of every run comes from one gather of contiguous windows; the
     element-wise step is ``vmap``-ed over runs. ``z`` is the standard-normal noise of the block,
-    ``(n_steps, n_runs, n_state_variables, n_regions)`` or None.
+    ``(n_steps, n_runs, n_state_variables, n_regions)``, or None (then drawn here if the model is noisy).
     """
     L = plan.ring
     F = plan.n_feat
@@ -137,7 +137,11 @@ def make_block_fn(plan, integrator, noise, monitors, stim_fn, src, dly, theta_ax
         dly_m = np.asarray(np.broadcast_to(np.asarray(dly).T[:, None, :], (M, F, N)).reshape(-1), dtype=np.int32)
 
     def delayed_sums(buf, n0, w, n_steps):
-        """Unscaled delayed sums at t_{n0 + k}, k = 0 .. n_steps: (n_steps + 1, n_runs, F, N)."""
+        """Unscaled delayed sums at t_{n0 + k}, k = 0 .. n_steps: (F, N, n_steps + 1, n_runs).
+
+        Kept in the gather's layout: fused with a transpose, XLA would evaluate the M-term sum with
+        strided reads (~20x slower); the steps of the block read their (F, N, n_runs) slice instead.
+        """
         n_runs = buf.shape[2]
         starts = (n0 - jnp.asarray(dly_m)) & (L - 1)
         vals = jax.vmap(lambda r, s: jax.lax.dynamic_slice(buf, (r, s, 0), (1, n_steps + 1, n_runs))[0])(
@@ -146,7 +150,7 @@ def make_block_fn(plan, integrator, noise, monitors, stim_fn, src, dly, theta_ax
         acc = vals[0] * wT[0][None, :, None, None]
         for m in range(1, M):
             acc = acc + vals[m] * wT[m][None, :, None, None]
-        return jnp.transpose(acc, (2, 3, 0, 1))
+        return acc
 
     def write(buf, n0, pres, n_steps):
         """Store pre(x) of steps n0+1 .. n0+n_steps; pres: (n_steps, n_runs, F, N)."""
@@ -203,22 +207,29 @@ def make_block_fn(plan, integrator, noise, monitors, stim_fn, src, dly, theta_ax
     def block(carry, theta, z, n_steps):
         x, buf, n0, mstates, bad, keys = carry
         n_runs = x.shape[0]
-        S = None
+        if z is None and plan.noise_idx is not None:
+            z = block_noise(keys, n0, n_steps, plan.noise_idx, plan.n_vars, plan.n_regions, x.dtype)
+        S_all = None
         if plan.has_delayed:
-            S_all = delayed_sums(buf, n0, theta["w"], n_steps)      # (n_steps + 1, runs, F, N)
-            S = (S_all[:-1], S_all[1:])
-        v_step = jax.vmap(step_one, in_axes=(0, 0, theta_axes, 0 if S is not None else None,
+            S_all = delayed_sums(buf, n0, theta["w"], n_steps)      # (F, N, n_steps + 1, runs)
+        v_step = jax.vmap(step_one, in_axes=(0, 0, theta_axes, 0 if S_all is not None else None,
                                              0 if z is not None else None, None))
         v_raw = jax.vmap(stateful_raw, in_axes=(0, 0, theta_axes))
 
         def inner(c, inp):
             x, mst, n = c
-            s_k, z_k = inp
+            k, z_k = inp
+            s_k = None
+            if S_all is not None:
+                s_k = tuple(jnp.moveaxis(jax.lax.dynamic_index_in_dim(S_all, k + j, axis=2, keepdims=False), -1, 0)
+                            for j in (0, 1))                        # (runs, F, N) at the step's start and end
             xn, mst_new = v_step(x, mst, theta, s_k, z_k, n)
             raws = v_raw(mst, xn, theta) if stateful else ()
             return (xn, mst_new, n + 1), (xn, raws)
 
-        (x, mstates, n1), (states, sraws) = jax.lax.scan(inner, (x, mstates, n0), (S, z), length=n_steps)
+        (x, mstates, n1), (states, sraws) = jax.lax.scan(inner, (x, mstates, n0),
+                                                         (jnp.arange(n_steps, dtype=jnp.int32), z), length=n_steps,
+                                                         unroll=min(plan.unroll, n_steps))
         # states: (n_steps, n_runs, V, N). Divergence: first non-finite step and region of each run.
         nonfinite = ~jnp.all(jnp.isfinite(states), axis=2)         # (n_steps, runs, N)
         flat = jnp.moveaxis(nonfinite, 1, 0).reshape(n_runs, -1)   # (runs, n_steps * N), step-major
@@ -280,7 +291,9 @@ def make_chunk_fn(block, monitors, plan, theta_axes):
         n_steps = n_blocks * B + tail
         x, n0, keys = carry[0], carry[2], carry[5]
         z = None
-        if plan.noise_idx is not None:
+        # Noise is drawn for the whole chunk at once for a single run (fewer, larger operations: faster), and
+        # block by block for batches (it stays in cache and its memory does not grow with runs x chunk length).
+        if plan.noise_idx is not None and x.shape[0] == 1:
             z = block_noise(keys, n0, n_steps, plan.noise_idx, plan.n_vars, plan.n_regions, x.dtype)
         raws = None
         if n_blocks > 0:

@@ -77,7 +77,10 @@ def _as_key(key):
     if key is None:
         key = 0
     if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
-        return jax.random.PRNGKey(int(key))
+        seed = int(key)
+        if 0 <= seed < 2**32:  # == jax.random.PRNGKey(seed) (threefry: [0, seed]) without a device call
+            return np.array([0, seed], dtype=np.uint32)
+        return jax.random.PRNGKey(seed)
     arr = jnp.asarray(key)
     if jnp.issubdtype(arr.dtype, jax.dtypes.prng_key):
         return jax.random.key_data(arr)
@@ -166,7 +169,10 @@ def _setup(network, model, *, duration_ms, integrator, noise, monitors, stimulus
     x0 = _initial_state(initial_state, model, n, _seed_from_key(key))
     sigma_full = None
     if sigma is not None:
-        sigma_full = jnp.zeros((model.n_state_variables, n), dtype=sigma.dtype).at[np.asarray(noise_idx)].set(sigma)
+        sigma_np = np.asarray(sigma)
+        sigma_full = np.zeros((model.n_state_variables, n), dtype=np.dtype(_float()))
+        sigma_full[np.asarray(noise_idx)] = sigma_np
+        sigma_full = jnp.asarray(sigma_full)
     theta = {"model": model, "coupling": coupling, "G": jnp.asarray(network.global_coupling),
              "rowsum": jnp.asarray(network.weights.sum(axis=1)), "w": jnp.asarray(w),
              "w_instant": None if w_instant is None else jnp.asarray(w_instant), "sigma_full": sigma_full}
@@ -201,20 +207,33 @@ def _axes_key(axes):
 
 def _chunk_fn(s, axes, *, jit=True):
     """The (cached) compiled chunk function for a setup and a batching pattern of theta."""
-    key = (s.cache_key, _axes_key(axes), jit)
-    fn = _FN_CACHE.get(key)
-    if fn is None:
+    def build():
         stim_fn, src, dly = s.parts
         blk = make_block_fn(s.plan, s.integrator, s.noise, s.built, stim_fn, src, dly, axes)
         fn = make_chunk_fn(blk, s.built, s.plan, axes)
-        if jit:
-            fn = jax.jit(fn, static_argnums=(2, 3))
-        _FN_CACHE[key] = fn
+        return jax.jit(fn, static_argnums=(2, 3)) if jit else fn
+
+    return _cached((s.cache_key, _axes_key(axes), jit), build)
+
+
+def _cached(key, build):
+    """Least-recently-used cache of built (jitted) functions, keyed by configuration content."""
+    fn = _FN_CACHE.get(key)
+    if fn is None:
+        fn = _FN_CACHE[key] = build()
         while len(_FN_CACHE) > _FN_CACHE_SIZE:
             _FN_CACHE.popitem(last=False)
     else:
         _FN_CACHE.move_to_end(key)
     return fn
+
+
+def _init_fn(s, axes):
+    """The (cached) jitted ``initial_carry`` for a setup and a batching pattern (one compilation, not dozens of
+    eager operations)."""
+    plan, built = s.plan, s.built
+    return _cached((s.cache_key, _axes_key(axes), "init"),
+                   lambda: jax.jit(lambda x0, theta, keys: initial_carry(plan, x0, theta, axes, built, keys)))
 
 
 def _seed_from_key(key):
@@ -313,7 +332,7 @@ def _apply_sweep(theta, sweep):
 # ----------------------------------------------------------------------------------
 def simulate(network, model, *, duration_ms, integrator="heun", noise=None, monitors=None, stimulus=None,
              initial_state=None, key=0, sweep=None, n_trials=None, chunk_ms=None, checkpoint=None, progress=None,
-             on_divergence="raise", max_memory_gb=None, batch_mode="auto", verbose=None):
+             on_divergence="raise", max_memory_gb=None, batch_mode="auto", n_jobs=None, verbose=None):
     """Simulate a network of neural masses.
 
     Parameters
@@ -360,12 +379,19 @@ def simulate(network, model, *, duration_ms, integrator="heun", noise=None, moni
     max_memory_gb : float | None
         Refuse runs whose outputs and buffers exceed this (default: 80% of physical memory).
     batch_mode : {"auto", "vectorized", "sequential"}
-        How the runs of a sweep / ensemble execute. ``"vectorized"``: all runs advance together
-        in one device call (the delayed input of all runs is one gather; best on GPUs);
-        ``"sequential"``: one compiled single-run kernel applied to each run in turn (on CPUs
-        XLA's gather costs the same per element either way, and the single-run kernel is about
-        2x faster per run). ``"auto"`` picks sequential on CPU, vectorized elsewhere. Results are
-        identical up to float rounding. With a checkpoint, sequential runs use one file per run.
+        How the runs of a sweep / ensemble execute. ``"vectorized"``: the runs of a group advance
+        together in one device call (the delayed input of all of them is one gather; best on
+        GPUs); ``"sequential"``: one compiled single-run kernel applied to each run (on a CPU the
+        per-element cost of XLA's gather does not shrink with batching, and the single-run kernel
+        is as fast or faster per run). ``"auto"`` picks sequential on CPU, vectorized elsewhere.
+        Results are identical up to float rounding. With a checkpoint, sequential runs use one
+        file per run.
+    n_jobs : int | None
+        Runs of a sweep / ensemble executed concurrently, in threads (XLA releases the GIL): the
+        runs are split into ``n_jobs`` groups, each run with ``batch_mode``. Default: the number of
+        CPU cores available to this process on the CPU backend, 1 on accelerators. Results do not
+        depend on it (each run keeps its own key). With a checkpoint and ``n_jobs > 1``, each group
+        of a vectorized batch uses its own file.
     verbose : bool | str | int | None
         Logging level for this call.
 
@@ -379,11 +405,12 @@ def simulate(network, model, *, duration_ms, integrator="heun", noise=None, moni
         return _simulate(network, model, duration_ms=duration_ms, integrator=integrator, noise=noise,
                          monitors=monitors, stimulus=stimulus, initial_state=initial_state, key=key, sweep=sweep,
                          n_trials=n_trials, chunk_ms=chunk_ms, checkpoint=checkpoint, progress=progress,
-                         on_divergence=on_divergence, max_memory_gb=max_memory_gb, batch_mode=batch_mode)
+                         on_divergence=on_divergence, max_memory_gb=max_memory_gb, batch_mode=batch_mode,
+                         n_jobs=n_jobs)
 
 
 def _simulate(network, model, *, duration_ms, integrator, noise, monitors, stimulus, initial_state, key, sweep,
-              n_trials, chunk_ms, checkpoint, progress, on_divergence, max_memory_gb, batch_mode):
+              n_trials, chunk_ms, checkpoint, progress, on_divergence, max_memory_gb, batch_mode, n_jobs):
     if batch_mode not in ("auto", "vectorized", "sequential"):
         raise ValueError(f"batch_mode must be 'auto', 'vectorized' or 'sequential', got {batch_mode!r}.")
     if on_divergence not in ("raise", "warn"):
@@ -397,7 +424,7 @@ def _simulate(network, model, *, duration_ms, integrator, noise, monitors, stimu
         if nb is not None and n_trials != nb:
             raise ValueError(f"n_trials ({n_trials}) must equal the sweep length ({nb}) when both are given.")
         nb = n_trials
-        keys = jax.random.split(s.key, n_trials)
+        keys = np.asarray(jax.random.split(s.key, n_trials))
     est = estimate_memory(s, batch=nb or 1)
     limit = (max_memory_gb * 2**30) if max_memory_gb is not None else 0.8 * _physical_memory()
     if est["total_bytes"] > limit:
@@ -405,46 +432,113 @@ def _simulate(network, model, *, duration_ms, integrator, noise, monitors, stimu
             f"This run needs about {est['total_bytes'] / 2**30:.2f} GiB (outputs {est['outputs_bytes'] / 2**30:.2f} GiB, "
             f"per-chunk work {est['chunk_bytes'] / 2**30:.2f} GiB), more than the limit of {limit / 2**30:.2f} GiB. "
             f"Record fewer variables, use longer monitor periods, a shorter duration or a smaller chunk_ms.")
-    x0 = jnp.asarray(s.x0, dtype=_float())
+    x0 = np.asarray(s.x0, dtype=_float())
     if keys is None:
-        keys = jnp.broadcast_to(s.key, (nb or 1, 2))
+        keys = np.broadcast_to(np.asarray(s.key), (nb or 1, 2))
     if batch_mode == "auto":
         batch_mode = "sequential" if jax.default_backend() == "cpu" else "vectorized"
-    if nb is not None and batch_mode == "sequential":
-        return _sequential(s, x0, theta, axes, keys, nb, network, model, checkpoint, progress, on_divergence,
-                           duration_ms)
-    carry = initial_carry(s.plan, x0, theta, axes, s.built, keys)
-    run_chunk = _chunk_fn(s, axes)
-    return _drive(s, run_chunk, carry, theta, nb, network, model, checkpoint, progress, on_divergence, duration_ms)
+    if nb is None:
+        carry = _init_fn(s, axes)(x0, theta, keys)
+        return _drive(s, _chunk_fn(s, axes), carry, theta, nb, network, model, checkpoint, progress, on_divergence,
+                      duration_ms)
+    n_jobs = _resolve_n_jobs(n_jobs, nb)
+    if batch_mode == "sequential":
+        groups = [[i] for i in range(nb)]
+    else:
+        groups = [list(g) for g in np.array_split(np.arange(nb), n_jobs)]
+    return _run_groups(s, x0, theta, axes, keys, nb, groups, batch_mode, n_jobs, network, model, checkpoint,
+                       progress, on_divergence, duration_ms)
 
 
-def _sequential(s, x0, theta, axes, keys, nb, network, model, checkpoint, progress, on_divergence, duration_ms):
-    """Run the runs of a batch one after the other with the single-run kernel; stack the results."""
-    single_axes = _no_axes(s.theta)
-    run_chunk = _chunk_fn(s, single_axes)
-    is_leaf = lambda v: v is None  # noqa: E731
-    results = []
-    for i in range(nb):
-        theta_i = jax.tree_util.tree_map(lambda leaf, ax: leaf if ax is None else leaf[i], theta, axes,
-                                         is_leaf=is_leaf)
-        carry = initial_carry(s.plan, x0, theta_i, single_axes, s.built, keys[i:i + 1])
-        ckpt = None if checkpoint is None else f"{os.fspath(checkpoint)}.run{i}.npz"
+def _resolve_n_jobs(n_jobs, nb):
+    if n_jobs is None:
+        if jax.default_backend() != "cpu":
+            return 1
         try:
-            results.append(_drive(s, run_chunk, carry, theta_i, None, network, model, ckpt, progress,
-                                  on_divergence, duration_ms))
-        except SimulationDivergedError as err:
-            raise SimulationDivergedError(f"Run {i} of the batch: {err}", err.step, err.time_ms, err.region,
-                                          err.partial_result) from None
+            cores = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):  # pragma: no cover
+            cores = os.cpu_count() or 1
+        return max(1, min(cores, nb))
+    return min(check_int(n_jobs, "n_jobs", minimum=1), nb)
+
+
+def _run_groups(s, x0, theta, axes, keys, nb, groups, batch_mode, n_jobs, network, model, checkpoint, progress,
+                on_divergence, duration_ms):
+    """Run the runs of a batch in groups (one run each when sequential), ``n_jobs`` groups at a time in threads.
+
+    Each group is driven like a single simulation (chunks, checkpoint file, divergence report); the
+    results are concatenated in run order.
+    """
+    single = batch_mode == "sequential"
+    g_axes = _no_axes(s.theta) if single else axes
+    run_chunk = _chunk_fn(s, g_axes)
+    is_leaf = lambda v: v is None  # noqa: E731
+    n_chunks = math.ceil(s.n_steps / s.chunk_steps)
+    use_bar = progress if progress is not None else (n_chunks * len(groups) > 3 and _stderr_tty())
+    bar = None
+    if use_bar:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=nb * s.n_steps * network.dt_ms / 1000.0, unit="s sim", desc=f"simulate ({nb} runs)",
+                   leave=False)
+    tag = "run" if single else "group"
+
+    def one(gi):
+        idx = np.asarray(groups[gi])
+        sel = idx[0] if single else idx
+        theta_g = jax.tree_util.tree_map(lambda leaf, ax: leaf if ax is None else leaf[sel], theta, axes,
+                                         is_leaf=is_leaf)
+        carry = _init_fn(s, g_axes)(x0, theta_g, keys[idx])
+        whole = len(groups) == 1
+        ckpt = None if checkpoint is None else (os.fspath(checkpoint) if whole else f"{os.fspath(checkpoint)}.{tag}{gi}.npz")
+        return _drive(s, run_chunk, carry, theta_g, None if single else len(idx), network, model, ckpt, False,
+                      on_divergence, duration_ms, bar=bar, bar_runs=len(idx))
+
+    try:
+        if n_jobs > 1 and len(groups) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="mne_nmm") as ex:
+                futures = [ex.submit(one, gi) for gi in range(len(groups))]
+                outcomes = []
+                for f in futures:
+                    try:
+                        outcomes.append(f.result())
+                    except SimulationDivergedError as err:
+                        outcomes.append(err)
+        else:
+            outcomes = []
+            for gi in range(len(groups)):
+                try:
+                    outcomes.append(one(gi))
+                except SimulationDivergedError as err:
+                    outcomes.append(err)
+                    break
+    finally:
+        if bar is not None:
+            bar.close()
+    for gi, out in enumerate(outcomes):
+        if isinstance(out, SimulationDivergedError):
+            first_run = groups[gi][0]
+            where = f"Run {first_run} of the batch" if single else f"Runs {groups[gi][0]}-{groups[gi][-1]} of the batch"
+            raise SimulationDivergedError(f"{where}: {out}", out.step, out.time_ms, out.region,
+                                          out.partial_result) from None
+    return _merge_results(outcomes, nb, single, batch_mode, n_jobs)
+
+
+def _merge_results(results, nb, single, batch_mode, n_jobs):
+    """Concatenate per-group results (leading run axis) in run order."""
+    join = np.stack if single else np.concatenate
     first = results[0]
-    outputs = {name: dataclasses.replace(out, data=np.stack([r.outputs[name].data for r in results]))
+    outputs = {name: dataclasses.replace(out, data=join([r.outputs[name].data for r in results]))
                for name, out in first.outputs.items()}
-    info = dict(first.info, batch=nb, batch_mode="sequential",
-                wall_time_s=sum(r.info["wall_time_s"] for r in results))
+    info = dict(first.info, batch=nb, batch_mode=batch_mode, n_jobs=n_jobs,
+                wall_time_s=max(r.info["wall_time_s"] for r in results) if n_jobs > 1 else
+                sum(r.info["wall_time_s"] for r in results))
     divs = [r.info.get("divergence") for r in results]
     if any(divs):
         info["divergence"] = next(d for d in divs if d)
-    return dataclasses.replace(first, outputs=outputs, final_state=np.stack([r.final_state for r in results]),
-                               info=info)
+    return dataclasses.replace(first, outputs=outputs, final_state=join([r.final_state for r in results]), info=info)
 
 
 def _float():
@@ -500,13 +594,18 @@ def estimate_memory(setup_or_network, model=None, *, batch=1, **kwargs):
         raw_per_step += int(np.prod(b.sample_shape or (1,))) * item
     buf = plan.ring * plan.n_feat * plan.n_regions * item + plan.n_vars * plan.n_regions * item
     gather = plan.block * plan.n_feat * plan.n_regions * plan.n_slots * (item + 4) * 2 if plan.has_delayed else 0
-    chunk = min(s.chunk_steps, s.n_steps) * raw_per_step + gather
+    noise = 0
+    if plan.noise_idx is not None:  # drawn per chunk for a single run, per block for batches (engine.make_chunk_fn)
+        noise_steps = min(s.chunk_steps, s.n_steps) if batch == 1 else plan.block
+        noise = 2 * noise_steps * plan.n_vars * plan.n_regions * item
+    chunk = min(s.chunk_steps, s.n_steps) * raw_per_step + gather + noise
     total = batch * (out_bytes * 2 + buf + chunk)
     return {"outputs_bytes": batch * out_bytes, "buffer_bytes": batch * buf, "chunk_bytes": batch * chunk,
             "total_bytes": total}
 
 
-def _drive(s, run_chunk, carry, theta, nb, network, model, checkpoint, progress, on_divergence, duration_ms):
+def _drive(s, run_chunk, carry, theta, nb, network, model, checkpoint, progress, on_divergence, duration_ms, *,
+           bar=None, bar_runs=1):
     n_steps, chunk_steps, B = s.n_steps, s.chunk_steps, s.plan.block
     n_chunks = math.ceil(n_steps / chunk_steps)
     fp = _fingerprint(s, theta, nb) if checkpoint is not None else None
@@ -520,13 +619,14 @@ def _drive(s, run_chunk, carry, theta, nb, network, model, checkpoint, progress,
     if checkpoint is not None and os.path.exists(checkpoint):
         carry, done, filled = _load_checkpoint(checkpoint, fp, carry, buffers)
         logger.info("Resuming from checkpoint %s at step %d/%d", checkpoint, done, n_steps)
-    use_bar = progress if progress is not None else (n_chunks > 3 and _stderr_tty())
-    bar = None
-    if use_bar:
+    own_bar = bar is None and (progress if progress is not None else (n_chunks > 3 and _stderr_tty()))
+    if own_bar:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=n_steps * network.dt_ms / 1000.0, initial=done * network.dt_ms / 1000.0, unit="s sim",
                    desc="simulate", leave=False)
+    elif bar is not None and done:
+        bar.update(bar_runs * done * network.dt_ms / 1000.0)
     t_start = time.perf_counter()
     last_ckpt = time.perf_counter()
     diverged = None
@@ -542,7 +642,7 @@ def _drive(s, run_chunk, carry, theta, nb, network, model, checkpoint, progress,
                     filled[i] += k
             done += steps
             if bar is not None:
-                bar.update(steps * network.dt_ms / 1000.0)
+                bar.update(bar_runs * steps * network.dt_ms / 1000.0)
             bad_step = np.asarray(carry[4][0])
             if np.any(bad_step >= 0):
                 diverged = (np.asarray(carry[4][0]), np.asarray(carry[4][1]))
@@ -551,7 +651,7 @@ def _drive(s, run_chunk, carry, theta, nb, network, model, checkpoint, progress,
                 _save_checkpoint(checkpoint, fp, carry, done, buffers, filled)
                 last_ckpt = time.perf_counter()
     finally:
-        if bar is not None:
+        if own_bar:
             bar.close()
     elapsed = time.perf_counter() - t_start
     outputs = {}

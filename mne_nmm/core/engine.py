@@ -217,19 +217,20 @@ def make_block_fn(plan, integrator, noise, monitors, stim_fn, src, dly, theta_ax
         v_raw = jax.vmap(stateful_raw, in_axes=(0, 0, theta_axes))
 
         def inner(c, inp):
-            x, mst, n = c
+            x, mst = c
             k, z_k = inp
+            n = n0 + k
             s_k = None
             if S_all is not None:
                 s_k = tuple(jnp.moveaxis(jax.lax.dynamic_index_in_dim(S_all, k + j, axis=2, keepdims=False), -1, 0)
                             for j in (0, 1))                        # (runs, F, N) at the step's start and end
             xn, mst_new = v_step(x, mst, theta, s_k, z_k, n)
             raws = v_raw(mst, xn, theta) if stateful else ()
-            return (xn, mst_new, n + 1), (xn, raws)
+            return (xn, mst_new), (xn, raws)
 
-        (x, mstates, n1), (states, sraws) = jax.lax.scan(inner, (x, mstates, n0),
-                                                         (jnp.arange(n_steps, dtype=jnp.int32), z), length=n_steps,
-                                                         unroll=min(plan.unroll, n_steps))
+        n1 = n0 + n_steps
+        (x, mstates), (states, sraws) = jax.lax.scan(inner, (x, mstates), (jnp.arange(n_steps, dtype=jnp.int32), z),
+                                                     length=n_steps, unroll=min(plan.unroll, n_steps))
         # states: (n_steps, n_runs, V, N). Divergence: first non-finite step and region of each run.
         nonfinite = ~jnp.all(jnp.isfinite(states), axis=2)         # (n_steps, runs, N)
         flat = jnp.moveaxis(nonfinite, 1, 0).reshape(n_runs, -1)   # (runs, n_steps * N), step-major

@@ -173,7 +173,7 @@ def _setup(network, model, *, duration_ms, integrator, noise, monitors, stimulus
         sigma_full = np.zeros((model.n_state_variables, n), dtype=np.dtype(_float()))
         sigma_full[np.asarray(noise_idx)] = sigma_np
         sigma_full = jnp.asarray(sigma_full)
-    theta = {"model": model, "coupling": coupling, "G": jnp.asarray(network.global_coupling),
+    theta = {"model": model, "coupling": coupling, "G": jnp.asarray(network.global_coupling, dtype=_float()),
              "rowsum": jnp.asarray(network.weights.sum(axis=1)), "w": jnp.asarray(w),
              "w_instant": None if w_instant is None else jnp.asarray(w_instant), "sigma_full": sigma_full}
     cache_key = (plan, type(model), integrator, type(noise), type(coupling),

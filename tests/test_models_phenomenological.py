@@ -265,7 +265,6 @@ def test_phase_oscillator_adler_locking_with_phase_response(detuning_hz, locked)
     m = PhaseOscillator(f=10.0, A=1.0)
     eps = 0.01                                           # locking half-width 0.796 Hz
     F = 10.0 + detuning_hz
-    drive = None
     rk = RK4()
     dt = 0.5
 

@@ -2,7 +2,9 @@
 
 They do the same work as ``mne_nmm.simulate`` on W1/W2/W3: stochastic Heun (TVB's
 scheme: delayed coupling evaluated once per step), float64, a sparse loop over
-connected pairs, a ring buffer of the coupled variables, output every 1 ms.
+connected pairs, a ring buffer of the coupled variables, output every 1 ms. The ring has a
+power-of-two length so that the row of a delayed read is a bit mask, not an integer modulo
+(the modulo cost ~12% of W2).
 Used only by ``benchmarks/run_benchmarks.py`` (run by hand, never by CI).
 """
 
@@ -10,6 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
+
+
+def _ring(delays):
+    """Smallest power of two > the largest delay (rows of the history ring)."""
+    return 1 << int(delays.max()).bit_length()
 
 
 def sparse_lists(weights, delays):
@@ -29,6 +36,7 @@ def sparse_lists(weights, delays):
 @njit(cache=True, fastmath=False)
 def _hopf_run(x0, y0, ptr, src, dly, w, G, a, omega, dt, sigma, n_steps, every, L, seed):
     np.random.seed(seed)
+    mask = L - 1  # L is a power of two
     n = x0.shape[0]
     hx = np.empty((L, n))
     hy = np.empty((L, n))
@@ -51,7 +59,7 @@ def _hopf_run(x0, y0, ptr, src, dly, w, G, a, omega, dt, sigma, n_steps, every, 
             sx = 0.0
             sy = 0.0
             for p in range(ptr[i], ptr[i + 1]):
-                r = (step - dly[p]) % L
+                r = (step - dly[p]) & mask
                 sx += w[p] * hx[r, src[p]]
                 sy += w[p] * hy[r, src[p]]
             cx[i] = G * (sx - rows[i] * x[i])
@@ -69,7 +77,7 @@ def _hopf_run(x0, y0, ptr, src, dly, w, G, a, omega, dt, sigma, n_steps, every, 
             gy = (a - r2p) * py + omega * px + cy[i]
             x[i] = x[i] + 0.5 * dt * (fx + gx) + zx
             y[i] = y[i] + 0.5 * dt * (fy + gy) + zy
-        r = (step + 1) % L
+        r = (step + 1) & mask
         hx[r] = x
         hy[r] = y
         if (step + 1) % every == 0:
@@ -100,6 +108,7 @@ def _jr_rhs(y, c, A, B, a, b, v0, nu_max, r, J, a1, a2, a3, a4, mu, out):
 def _jr_run(y0, ptr, src, dly, w, G, cmax, midpoint, rr, dt, sigma, n_steps, every, L, seed):
     A, B, a, b, v0, nu_max, r, J, a1, a2, a3, a4, mu = 3.25, 22.0, 0.1, 0.05, 5.52, 0.0025, 0.56, 135.0, 1.0, 0.8, 0.25, 0.25, 0.22
     np.random.seed(seed)
+    mask = L - 1  # L is a power of two
     n = y0.shape[1]
     hist = np.empty((L, n))  # pre-synaptic firing rate of y1 - y2
     for i in range(n):
@@ -119,7 +128,7 @@ def _jr_run(y0, ptr, src, dly, w, G, cmax, midpoint, rr, dt, sigma, n_steps, eve
         for i in range(n):
             s = 0.0
             for p in range(ptr[i], ptr[i + 1]):
-                s += w[p] * hist[(step - dly[p]) % L, src[p]]
+                s += w[p] * hist[(step - dly[p]) & mask, src[p]]
             c[i] = G * s
         for i in range(n):
             for v in range(6):
@@ -133,7 +142,7 @@ def _jr_run(y0, ptr, src, dly, w, G, cmax, midpoint, rr, dt, sigma, n_steps, eve
             for v in range(6):
                 y[v, i] = yi[v] + 0.5 * dt * (k1[v] + k2[v])
             y[4, i] += z
-        rw = (step + 1) % L
+        rw = (step + 1) & mask
         for i in range(n):
             hist[rw, i] = cmax / (1.0 + np.exp(rr * (midpoint - (y[1, i] - y[2, i]))))
         if (step + 1) % every == 0:
@@ -155,7 +164,7 @@ def hopf(weights, delays, *, G=0.1, a=-0.05, omega=2 * np.pi * 0.01, dt=0.1, sig
          every=10, seed=0):
     """W2: returns x every ``every`` steps, shape (n_steps // every, n_regions)."""
     ptr, src, dly, w = sparse_lists(weights, delays)
-    L = int(delays.max()) + 1
+    L = _ring(delays)
     rng = np.random.default_rng(seed)
     x0, y0 = 0.1 + 0.05 * rng.uniform(-1, 1, weights.shape[0]), 0.05 * rng.uniform(-1, 1, weights.shape[0])
     return _hopf_run(x0, y0, ptr, src, dly, w, G, a, omega, dt, sigma, n_steps, every, L, seed)
@@ -165,7 +174,7 @@ def hopf_sweep(weights, delays, Gs, *, a=-0.05, omega=2 * np.pi * 0.01, dt=0.1, 
                every=10, seed=0):
     """W3: W2 for each global coupling in ``Gs`` (threads over the sweep)."""
     ptr, src, dly, w = sparse_lists(weights, delays)
-    L = int(delays.max()) + 1
+    L = _ring(delays)
     rng = np.random.default_rng(seed)
     x0, y0 = 0.1 + 0.05 * rng.uniform(-1, 1, weights.shape[0]), 0.05 * rng.uniform(-1, 1, weights.shape[0])
     return _hopf_sweep(x0, y0, ptr, src, dly, w, np.asarray(Gs, float), a, omega, dt, sigma, n_steps, every, L)
@@ -175,7 +184,7 @@ def jansen_rit(weights, delays, *, G=1.0, cmax=0.005, midpoint=6.0, r=0.56, dt=0
                n_steps=100_000, every=10, seed=0):
     """W1: returns y1 - y2 every ``every`` steps, shape (n_steps // every, n_regions)."""
     ptr, src, dly, w = sparse_lists(weights, delays)
-    L = int(delays.max()) + 1
+    L = _ring(delays)
     rng = np.random.default_rng(seed)
     n = weights.shape[0]
     y0 = np.zeros((6, n))

@@ -252,6 +252,40 @@ def test_same_key_same_bits_and_chunk_invariance(small_connectome):
         assert not np.allclose(a[name].data, d[name].data)
 
 
+@pytest.mark.parametrize("wide", [False, True])
+def test_step_normals_are_standard_normal_and_independent(wide, request):
+    """The engine's noise source: N(0, 1) by KS, moments within sampling error, no correlation between
+    steps, lanes, halves of the hash output or keys; a step's draw does not depend on its neighbours."""
+    from scipy import stats
+
+    from mne_nmm.core.noise import step_normals
+
+    if wide:
+        request.getfixturevalue("x64")
+    dtype = jnp.float64 if wide else jnp.float32
+    key = jnp.array([0, 7], dtype=jnp.uint32)
+    n_steps, n = 4000, 51  # odd n: the last hash contributes one word
+    draw = jax.jit(lambda k, steps: step_normals(k, steps, n, dtype))
+    out = draw(key, jnp.arange(n_steps))
+    assert out.shape == (n_steps, n) and out.dtype == dtype
+    z = np.asarray(out, dtype=float)
+    flat = z.ravel()
+    m = flat.size
+    assert abs(flat.mean()) < 4 / np.sqrt(m)
+    assert abs(flat.var() - 1) < 4 * np.sqrt(2 / m)
+    assert abs(stats.skew(flat)) < 4 * np.sqrt(6 / m) and abs(stats.kurtosis(flat)) < 4 * np.sqrt(24 / m)
+    assert stats.kstest(flat, "norm").pvalue > 1e-3
+    bound = 4 / np.sqrt(n_steps)
+    assert abs(np.corrcoef(z[:-1].ravel(), z[1:].ravel())[0, 1]) < 4 / np.sqrt(m)      # step to step
+    half = (n + 1) // 2
+    assert np.max(np.abs(np.corrcoef(z.T)[np.triu_indices(n, 1)])) < bound * 1.5      # lanes (incl. word pairs)
+    assert abs(np.corrcoef(z[:, 0], z[:, half])[0, 1]) < bound                         # both words of one hash
+    other = np.asarray(draw(jnp.array([0, 8], dtype=jnp.uint32), jnp.arange(n_steps)))
+    assert abs(np.corrcoef(flat, other.ravel())[0, 1]) < 4 / np.sqrt(m)                 # neighbouring keys
+    some = np.asarray(draw(key, jnp.array([3, 999, 17])))                               # any grouping of steps
+    np.testing.assert_array_equal(some, np.asarray(out)[[3, 999, 17]])
+
+
 def test_checkpoint_resume_is_identical(small_connectome, tmp_path, monkeypatch):
     import mne_nmm.core.simulate as sim
 

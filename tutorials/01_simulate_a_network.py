@@ -47,10 +47,10 @@ ax.legend(loc="upper right")
 # %%
 # A sweep over the global coupling, in one batched call
 # -----------------------------------------------------
-# Every run keeps its own parameters (and, with ``n_trials``, its own noise). On a CPU the runs
-# are spread over the cores in threads (``n_jobs``, default: all cores) and each runs the
-# compiled single-run kernel (``batch_mode="auto"``); on a GPU they advance together in one
-# vectorized kernel. The numbers do not depend on either choice.
+# Every run keeps its own parameters (and, with ``n_trials``, its own noise). The runs advance
+# together in one vectorized kernel (``batch_mode="auto"``); on a CPU they are split into groups
+# of at most 16 runs, spread over the cores in threads (``n_jobs``, default: all cores). The
+# numbers do not depend on either choice.
 gs = np.linspace(0.0, 0.3, 8)
 batch = nmm.simulate(net, model, duration_ms=1000.0, integrator="stochastic_heun",
                      noise=nmm.AdditiveNoise.from_tvb_nsig(1e-3), monitors=[nmm.monitors.Subsample(1.0)],

@@ -117,8 +117,10 @@ def make_block_fn(plan, integrator, noise, monitors, stim_fn, src, dly, theta_ax
     The kernel always carries a leading *run* axis (``n_runs`` parallel simulations: sweeps,
     trials; 1 for a single run). ``theta_axes`` says which leaves of ``theta`` have that axis (0)
     and which are shared (None). The delay buffer of all runs is one ``(F N, L + B + 1, n_runs)``
-    array, so the delayed input of every run comes from one gather of contiguous windows; the
-    element-wise step is ``vmap``-ed over runs. ``z`` is the standard-normal noise of the block,
+    array, so the delayed input of every run comes from gathers of contiguous windows (one per
+    incoming-connection slot, fused with the weighted sum); the element-wise step is ``vmap``-ed
+    over runs, with the state laid out ``(V, n_runs, N)`` inside the step loop (the carry keeps
+    ``(n_runs, V, N)``). ``z`` is the standard-normal noise of the block,
     ``(n_steps, n_runs, n_state_variables, n_regions)``, or None (then drawn here if the model is noisy).
     """
     L = plan.ring

@@ -11,7 +11,11 @@ wall clock and process CPU time; compile time is the first call minus the steady
 workload also pays JAX's start-up). W3 uses the defaults (``batch_mode="auto"`` = vectorized in
 groups of <= 16 runs, ``n_jobs`` = CPU cores) and is also reported with the sequential single-run
 kernel and on one thread.
-Peers (TVB, neurolib, brainmass, vbjax) are run on the same workload when importable.
+Peers are run on the same workload when importable (``pip install tvb-library vbjax``; none is a
+dependency of mne_nmm): neurolib (W2), TVB 2.x (W1, W2; its own Simulator on the same connectome arrays,
+parameters, noise and monitor), vbjax (W2, its ``make_sdde`` loop with the Hopf drift and difference
+coupling written for it). For W3 the peers' figure is an estimate, 32 x their W2 time (they loop over
+runs). brainmass is detected but not wired.
 """
 
 from __future__ import annotations
@@ -132,6 +136,97 @@ def run_neurolib(name, duration_ms):
     return {"wall_s": wall, "cpu_s": cpu, "mean": float(np.mean(x)), "std": float(np.std(x))}
 
 
+def run_tvb(name, duration_ms, repeat=1):
+    """TVB 2.x on W1 / W2: its own Simulator with the same connectome arrays, parameters, noise and monitor."""
+    if name not in ("W1", "W2"):
+        return None
+    try:
+        from tvb.datatypes import connectivity
+        from tvb.simulator import coupling, integrators, models, monitors, noise, simulator
+    except Exception as err:  # noqa: BLE001
+        return {"error": f"not importable ({type(err).__name__})"}
+    _, conn = workload_setup()
+    tc = connectivity.Connectivity(weights=np.asarray(conn.weights, float),
+                                   tract_lengths=np.asarray(conn.tract_lengths_mm, float),
+                                   region_labels=np.asarray(conn.region_names), centres=np.asarray(conn.centres_mm, float),
+                                   speed=np.array([3.0]))
+    tc.configure()
+    if name == "W1":
+        model = models.JansenRit(variables_of_interest=("y1", "y2"))
+        cpl = coupling.SigmoidalJansenRit(a=np.array([1.0]))
+        nsig = np.array([0.0, 0.0, 0.0, 0.0, 1e-5, 0.0])
+    else:
+        model = models.SupHopf(a=np.array([-0.05]), omega=np.array([2 * np.pi * 10 / 1000]),
+                               variables_of_interest=("x",))
+        cpl = coupling.Difference(a=np.array([0.1]))
+        nsig = np.array([1e-3, 1e-3])
+    integ = integrators.HeunStochastic(dt=0.1, noise=noise.Additive(nsig=nsig, noise_seed=0))
+    ic = None
+    if name == "W2":  # TVB draws the history from state_variable_range (x, y in +-5 by default, which diverges
+        # at dt = 0.1 through the cubic term): start near the focus, as mne_nmm and the numba loop do
+        horizon = int(np.rint(np.asarray(conn.tract_lengths_mm) / 3.0 / 0.1).max()) + 1
+        rng = np.random.default_rng(0)
+        ic = np.zeros((horizon, 2, conn.n_regions, 1))
+        ic[:, 0, :, 0] = 0.1 + 0.05 * rng.uniform(-1, 1, conn.n_regions)
+    sim = simulator.Simulator(model=model, connectivity=tc, coupling=cpl, integrator=integ, initial_conditions=ic,
+                              monitors=(monitors.SubSample(period=1.0),), simulation_length=duration_ms)
+    sim.configure()
+
+    def call():
+        ((_, data),) = sim.run()
+        data = data[:, :, :, 0]
+        return data[:, 0] - data[:, 1] if name == "W1" else data[:, 0]
+
+    call()  # numba compilation of TVB's kernels
+    wall, cpu, out = _timed(call, repeat=repeat)
+    return {"wall_s": wall, "cpu_s": cpu, "mean": float(np.mean(out)), "std": float(np.std(out))}
+
+
+def run_vbjax(name, duration_ms, repeat=1):
+    """vbjax 0.0.19 on W2: its stochastic-Heun delay loop (``make_sdde``) with the Hopf drift and difference
+    coupling written for it (a gather of the delayed states per target-source pair, as in vbjax's examples)."""
+    if name != "W2":
+        return None
+    try:
+        import jax
+        import jax.numpy as jnp
+        import vbjax
+    except Exception as err:  # noqa: BLE001
+        return {"error": f"not importable ({type(err).__name__})"}
+    _, conn = workload_setup()
+    dt = 0.1
+    W = jnp.asarray(conn.weights, jnp.float32)
+    D = np.rint(np.asarray(conn.tract_lengths_mm) / 3.0 / dt).astype(np.int32)
+    nh = int(D.max())
+    n = conn.n_regions
+    n_steps = int(round(duration_ms / dt))
+    a, omega, G = -0.05, 2 * np.pi * 10 / 1000, 0.1
+    Dj = jnp.asarray(D)
+    src = jnp.broadcast_to(jnp.arange(n), (n, n))
+    rowsum = W.sum(axis=1)
+
+    def dfun(xt, x, t, p):
+        xd = xt[t - Dj, :, src]                                    # (N, N, 2): x_j(t - D_ij)
+        c = G * (jnp.einsum("ij,ijv->vi", W, xd) - rowsum * x)
+        r2 = x[0] ** 2 + x[1] ** 2
+        return jnp.stack([(a - r2) * x[0] - omega * x[1] + c[0], (a - r2) * x[1] + omega * x[0] + c[1]])
+
+    _, loop = vbjax.make_sdde(dt, nh, dfun, float(np.sqrt(2e-3)))
+    rng = np.random.default_rng(0)
+    x0 = np.zeros((2, n), np.float32)
+    x0[0] = 0.1 + 0.05 * rng.uniform(-1, 1, n)
+    run = jax.jit(lambda buf: loop(buf, None)[1][9::10, 0])
+    z = jax.random.normal(jax.random.PRNGKey(0), (n_steps, 2, n))
+    buf = jnp.concatenate([jnp.broadcast_to(jnp.asarray(x0), (nh + 1, 2, n)), z])
+
+    def call():
+        return np.asarray(run(buf))
+
+    call()
+    wall, cpu, out = _timed(call, repeat=repeat)
+    return {"wall_s": wall, "cpu_s": cpu, "mean": float(np.mean(out)), "std": float(np.std(out))}
+
+
 def peer_missing(name):
     import importlib.util
 
@@ -172,20 +267,34 @@ def main(argv=None):
     p.add_argument("--w4", action="store_true", help="also W4 (60 s with BOLD)")
     p.add_argument("--memory", action="store_true", help="peak RSS for 10 s vs 600 s (W2)")
     p.add_argument("--workloads", default="W1,W2,W3")
+    p.add_argument("--no-peers", action="store_true", help="skip TVB and vbjax (several minutes)")
     p.add_argument("--json", default=None, help="write results to this file")
     args = p.parse_args(argv)
     dur = 1000.0 if args.quick else 10_000.0
     rows = []
+    peer_w2 = {}
     for name in args.workloads.split(","):
         ours = run_mne_nmm(name, dur)
         ref = run_numba(name, dur)
         rows.append((name, "mne_nmm", ours))
         rows.append((name, "numba loop (f64)", ref))
+        print(_row(name, "mne_nmm", ours, ref), flush=True)
         if name == "W2":
             rows.append((name, "neurolib 0.6 (Euler, x only)", run_neurolib(name, dur)))
-        for peer, status in peer_missing(name).items():
-            rows.append((name, peer, {"error": status or "installed, not wired"}))
-        print(_row(name, "mne_nmm", ours, ref), flush=True)
+        if not args.no_peers:
+            for label, fn in (("TVB 2.x", run_tvb), ("vbjax", run_vbjax)):
+                r = fn(name, dur)
+                if r is not None:
+                    rows.append((name, label, r))
+                    peer_w2[label] = r if name == "W2" else peer_w2.get(label)
+                    print(_row(name, label, r, ref), flush=True)
+                elif name == "W3" and peer_w2.get(label) and "wall_s" in peer_w2[label]:
+                    w2 = peer_w2[label]  # a loop over the 32 runs: 32 x its W2 time (not run: ~32 x W2)
+                    rows.append((name, f"{label} (estimate: 32 x its W2, a loop)",
+                                 {"wall_s": 32 * w2["wall_s"], "cpu_s": 32 * w2["cpu_s"]}))
+            for peer, status in peer_missing(name).items():
+                if peer not in ("TVB 2.x", "vbjax") or status:
+                    rows.append((name, peer, {"error": status or "installed, not wired"}))
         if name == "W3":  # the other batch modes and a single thread, for transparency
             for label, kw in (("mne_nmm sequential kernel", {"batch_mode": "sequential"}),
                               ("mne_nmm vectorized, 1 thread", {"batch_mode": "vectorized", "n_jobs": 1})):
@@ -222,7 +331,7 @@ def _row(w, impl, r, ref):
         return f"| {w} | {impl} | {r['error']} | | | | | |"
     if "wall_s" not in r:  # e.g. the compile-time row: one figure per workload
         return f"| {w} | {impl} | " + ", ".join(f"{k} {v:.1f}" for k, v in r.items()) + " | | | | | |"
-    ratio = f"{ref['wall_s'] / r['wall_s']:.2f}x" if ref and "wall_s" in ref and impl.startswith("mne_nmm") else ""
+    ratio = f"{ref['wall_s'] / r['wall_s']:.2f}x" if ref and "wall_s" in ref and not impl.startswith("numba") else ""
     comp = f"{r['compile_s']:.1f}" if "compile_s" in r else ""
     return (f"| {w} | {impl} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | {ratio} | {r.get('mean', float('nan')):.3g} | "
             f"{r.get('std', float('nan')):.3g} | {comp} |")

@@ -486,6 +486,23 @@ def test_sequential_and_vectorized_batches_agree(small_connectome):
         nmm.simulate(net, Hopf(), batch_mode="parallel", **kw)
 
 
+def test_auto_batches_are_vectorized_in_bounded_cpu_groups(small_connectome, monkeypatch):
+    """The default batch mode is vectorized; on a CPU a group holds at most _CPU_GROUP_RUNS runs (here 2, so
+    5 runs make 3 groups on one thread) and the numbers equal the single-run kernel's."""
+    import mne_nmm.core.simulate as sim
+
+    monkeypatch.setattr(sim, "_CPU_GROUP_RUNS", 2)
+    net = nmm.Network(small_connectome, coupling=nmm.coupling.Difference(), dt_ms=0.1)
+    kw = dict(duration_ms=20.0, integrator="stochastic_heun", noise=nmm.AdditiveNoise(0.01),
+              monitors=[Subsample(1.0)], n_trials=5, key=3, n_jobs=1)
+    auto = nmm.simulate(net, Hopf(), **kw)
+    assert auto.info["batch_mode"] == "vectorized" and auto.info["n_groups"] == 3
+    seq = nmm.simulate(net, Hopf(), batch_mode="sequential", **kw)
+    assert seq.info["n_groups"] == 5
+    np.testing.assert_allclose(auto["subsample"].data, seq["subsample"].data, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(auto["subsample"].data[0], auto["subsample"].data[1])  # trials differ
+
+
 @pytest.mark.parametrize("batch_mode", ["sequential", "vectorized"])
 def test_n_jobs_does_not_change_results(small_connectome, batch_mode):
     """Runs split over 1, 2 or 3 threads (uneven groups) give the same numbers, in run order."""

@@ -541,7 +541,7 @@ def _merge_results(results, nb, single, batch_mode, n_jobs):
     first = results[0]
     outputs = {name: dataclasses.replace(out, data=join([r.outputs[name].data for r in results]))
                for name, out in first.outputs.items()}
-    info = dict(first.info, batch=nb, batch_mode=batch_mode, n_jobs=n_jobs,
+    info = dict(first.info, batch=nb, batch_mode=batch_mode, n_jobs=n_jobs, n_groups=len(results),
                 wall_time_s=max(r.info["wall_time_s"] for r in results) if n_jobs > 1 else
                 sum(r.info["wall_time_s"] for r in results))
     divs = [r.info.get("divergence") for r in results]

@@ -12,16 +12,17 @@ from .connectome import Connectome
 from .core import coupling
 from .core.integrators import RK4, Euler, EulerMaruyama, Heun, StochasticHeun
 from .core.noise import AdditiveNoise, MultiplicativeNoise
-from .core.simulate import SimulationDivergedError, estimate_memory, make_simulator, simulate
+from .core.params import SimParams
+from .simulation import SimulationDivergedError, estimate_memory, make_simulator, simulate
 from .core import stimulus
 from .core.stimulus import Stimulus
 from .network import Network
 from .result import MonitorOutput, SimulationResult
 from . import monitors
 
-__version__ = "0.1.0.dev0"
+from ._version import __version__
 
-_LAZY = ("models", "datasets", "analysis", "adapters", "convert", "eeg", "fmri", "fitting", "dynamics", "cli")
+_LAZY = ("models", "datasets", "analysis", "adapters", "convert", "eeg", "fmri", "cli")
 
 
 def __getattr__(name):
@@ -32,7 +33,7 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Connectome", "Network", "simulate", "make_simulator", "estimate_memory", "SimulationDivergedError",
+__all__ = ["Connectome", "Network", "SimParams", "simulate", "make_simulator", "estimate_memory", "SimulationDivergedError",
            "AdditiveNoise", "MultiplicativeNoise", "Euler", "Heun", "RK4", "EulerMaruyama", "StochasticHeun",
            "Stimulus", "stimulus", "coupling", "monitors", "MonitorOutput", "SimulationResult", "set_log_level",
            *_LAZY, "list_models"]

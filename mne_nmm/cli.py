@@ -64,14 +64,17 @@ def cmd_bold(args):
 def cmd_simulate(args):
     import numpy as np
 
-    from . import AdditiveNoise, Network, coupling, datasets, simulate
+    from . import datasets
+    from .core.coupling import COUPLINGS
+    from .core.noise import AdditiveNoise
     from .models import get_model
     from .monitors import Subsample
+    from .network import Network
+    from .simulation import simulate
 
     model = get_model(args.model)
     conn = datasets.load_connectome(args.connectome).normalized("max")
-    cpl = {"difference": coupling.Difference(), "linear": coupling.Linear(),
-           "sigmoidal_jansen_rit": coupling.SigmoidalJansenRit(), "kuramoto": coupling.Kuramoto()}[args.coupling_fn]
+    cpl = COUPLINGS[args.coupling_fn]()
     net = Network(conn, coupling=cpl, global_coupling=args.coupling, speed_m_per_s=args.speed, dt_ms=args.dt)
     noise = AdditiveNoise(sigma=args.noise) if args.noise > 0 else None
     res = simulate(net, model, duration_ms=args.duration, integrator="stochastic_heun" if noise else "heun",
@@ -95,7 +98,7 @@ def cmd_models(args):
 def cmd_info(args):
     import importlib.metadata as md
 
-    from . import __version__
+    from ._version import __version__
 
     print(f"mne_nmm {__version__}")
     for pkg in ("jax", "jaxlib", "numpy", "scipy", "mne", "nilearn", "nibabel", "tvb-data", "neurolib", "optax"):
@@ -113,6 +116,8 @@ def cmd_info(args):
 
 
 def build_parser():
+    from .core.coupling import COUPLINGS
+
     p = argparse.ArgumentParser(prog="mne-nmm", description="Whole-brain neural mass models for MNE-Python and nilearn.")
     p.add_argument("--verbose", default=None, help="log level (INFO, DEBUG, WARNING)")
     sub = p.add_subparsers(dest="command", required=True)
@@ -139,8 +144,7 @@ def build_parser():
     s = sub.add_parser("simulate", help="simulate region activity and write an .npz")
     s.add_argument("--model", default="hopf", help="model name (see `mne-nmm models`)")
     s.add_argument("--connectome", default="tvb76")
-    s.add_argument("--coupling-fn", default="difference",
-                   choices=("difference", "linear", "sigmoidal_jansen_rit", "kuramoto"))
+    s.add_argument("--coupling-fn", default="difference", choices=sorted(COUPLINGS))
     s.add_argument("--coupling", type=float, default=0.1, help="global coupling strength")
     s.add_argument("--speed", type=_positive_float, default=3.0, help="conduction speed in m/s")
     s.add_argument("--dt", type=_positive_float, default=0.1, help="integration step in ms")

@@ -49,17 +49,17 @@ def run(monitor, drive, dt_ms, n=N, dtype=jnp.float32):
     built = build(monitor, dt_ms, n)
     model = DriveModel()
     drive = jnp.asarray(drive, dtype=dtype)
-    m0 = built.init(drive[0][None], model)
+    m0 = built.init(drive[0][None], model, built.params)
 
     @jax.jit
     def scan(m0, drive):
         def body(m, x):
-            return built.step(m, x[None], model)
+            return built.step(m, x[None], model, built.params)
         return jax.lax.scan(body, m0, drive)
 
     _, raws = scan(m0, drive)
     idx = np.arange(built.period_steps - 1, drive.shape[0], built.period_steps)
-    out = np.asarray(built.readout(raws[idx], model))
+    out = np.asarray(built.readout(raws[idx], model, built.params))
     return (idx + 1) * dt_ms / 1000.0, out
 
 
@@ -251,7 +251,7 @@ def test_balloon_state_is_constant_size():
     sizes = []
     for tr in (0.5, 2.0, 10.0):
         built = build(BalloonWindkessel(tr, variables=("bold", "f")), dt_ms=0.1, n=76)
-        m0 = built.init(jnp.zeros((1, 76)), DriveModel())
+        m0 = built.init(jnp.zeros((1, 76)), DriveModel(), built.params)
         sizes.append(sum(np.size(x) for x in jax.tree_util.tree_leaves(m0)))
     assert sizes[0] == sizes[1] == sizes[2] == 4 * 76 * 2 + 2 * 76 * 2 + 1
 
@@ -266,8 +266,8 @@ def test_balloon_differentiable():
 
     def loss(amp):
         drive = amp * shape
-        m0 = built.init(drive[0][None], model)
-        _, raws = jax.lax.scan(lambda m, x: built.step(m, x[None], model), m0, drive)
+        m0 = built.init(drive[0][None], model, built.params)
+        _, raws = jax.lax.scan(lambda m, x: built.step(m, x[None], model, built.params), m0, drive)
         return jnp.sum(raws[999::1000] ** 2)
 
     g = float(jax.grad(loss)(0.1))
@@ -337,7 +337,7 @@ def test_hrf_impulse_peak_and_memory():
     assert y.min() < -0.05 * y.max() and 14 < ts[np.argmin(y)] < 18
     # memory: slots grow with kernel_length / tr, not with the duration
     built = build(HRFConvolution(2.0), dt_ms=0.1, n=76)
-    m0 = built.init(jnp.zeros((1, 76)), DriveModel())
+    m0 = built.init(jnp.zeros((1, 76)), DriveModel(), built.params)
     n_slots = built.info["n_slots"]
     assert (32.0 + 2.0) / 2.0 <= n_slots <= (32.0 + 2.0) / 2.0 + 3       # kernel + TR window, in TRs
     assert sum(np.size(x) for x in jax.tree_util.tree_leaves(m0)) == n_slots * 76 + 76 + 3

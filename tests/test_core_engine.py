@@ -287,13 +287,13 @@ def test_step_normals_are_standard_normal_and_independent(wide, request):
 
 
 def test_checkpoint_resume_is_identical(small_connectome, tmp_path, monkeypatch):
-    import mne_nmm.core.simulate as sim
+    import mne_nmm.simulation.checkpoint as sim
 
     full = _noisy_run(small_connectome, chunk_ms=5.0)
     ckpt = tmp_path / "run.ckpt.npz"
-    monkeypatch.setattr(sim, "_CKPT_INTERVAL_S", 0.0)
+    monkeypatch.setattr(sim, "INTERVAL_S", 0.0)
     calls = {"n": 0}
-    orig = sim._save_checkpoint
+    orig = sim.save
 
     def save_then_die(*args):
         orig(*args)
@@ -301,22 +301,22 @@ def test_checkpoint_resume_is_identical(small_connectome, tmp_path, monkeypatch)
         if calls["n"] == 3:
             raise KeyboardInterrupt("simulated kill")
 
-    monkeypatch.setattr(sim, "_save_checkpoint", save_then_die)
+    monkeypatch.setattr(sim, "save", save_then_die)
     with pytest.raises(KeyboardInterrupt):
         _noisy_run(small_connectome, chunk_ms=5.0, checkpoint=ckpt)
     assert ckpt.exists()
-    monkeypatch.setattr(sim, "_save_checkpoint", orig)
+    monkeypatch.setattr(sim, "save", orig)
     resumed = _noisy_run(small_connectome, chunk_ms=5.0, checkpoint=ckpt)
     for name in ("subsample", "tavg"):
         np.testing.assert_array_equal(full[name].data, resumed[name].data)
     np.testing.assert_array_equal(full.final_state, resumed.final_state)
     assert not ckpt.exists()
     # a checkpoint from another configuration is refused
-    monkeypatch.setattr(sim, "_save_checkpoint", save_then_die)
+    monkeypatch.setattr(sim, "save", save_then_die)
     calls["n"] = 0
     with pytest.raises(KeyboardInterrupt):
         _noisy_run(small_connectome, chunk_ms=5.0, checkpoint=ckpt)
-    monkeypatch.setattr(sim, "_save_checkpoint", orig)
+    monkeypatch.setattr(sim, "save", orig)
     with pytest.raises(ValueError, match="different simulation"):
         _noisy_run(small_connectome, chunk_ms=5.0, checkpoint=ckpt, key=99)
 
@@ -359,14 +359,14 @@ def test_sweep_equals_individual_runs(small_connectome):
 
 def test_gradient_through_delayed_noisy_network(small_connectome):
     net = nmm.Network(small_connectome, coupling=nmm.coupling.Difference(), global_coupling=0.2, dt_ms=0.1)
-    run, theta = nmm.make_simulator(net, Hopf(a=0.02), duration_ms=20.0, integrator="stochastic_heun",
-                                    noise=nmm.AdditiveNoise(sigma=0.01), monitors=[Subsample(1.0)])
+    run, params = nmm.make_simulator(net, Hopf(a=0.02), duration_ms=20.0, integrator="stochastic_heun",
+                                     noise=nmm.AdditiveNoise(sigma=0.01), monitors=[Subsample(1.0)])
     key = jax.random.PRNGKey(0)
 
     @jax.jit
     def loss(G, a):
-        th = dict(theta, G=G, model=theta["model"].replace(a=a))
-        return jnp.mean(run(th, key)["subsample"] ** 2)
+        p = params.replace(**{"global_coupling": G, "model.a": a})
+        return jnp.mean(run(p, key)["subsample"] ** 2)
 
     g_G, g_a = jax.jit(jax.grad(loss, argnums=(0, 1)))(0.2, 0.02)
     eps = 1e-2
@@ -378,7 +378,7 @@ def test_gradient_through_delayed_noisy_network(small_connectome):
     # the pure function reproduces simulate() for the same key
     res = nmm.simulate(net, Hopf(a=0.02), duration_ms=20.0, integrator="stochastic_heun",
                        noise=nmm.AdditiveNoise(sigma=0.01), monitors=[Subsample(1.0)], key=0)
-    np.testing.assert_allclose(np.asarray(jax.jit(run)(theta, key)["subsample"]), res["subsample"].data, rtol=1e-5,
+    np.testing.assert_allclose(np.asarray(jax.jit(run)(params, key)["subsample"]), res["subsample"].data, rtol=1e-5,
                                atol=1e-6)
 
 
@@ -441,7 +441,7 @@ def test_bad_inputs_have_clear_messages(small_connectome):
         Hopf(a=np.nan)
     with pytest.raises(ValueError, match="noise sigma must be a scalar or have shape"):
         nmm.simulate(net, Hopf(), duration_ms=1.0, noise=nmm.AdditiveNoise(np.ones(3)), integrator="euler_maruyama")
-    with pytest.raises(ValueError, match="sweep keys"):
+    with pytest.raises(ValueError, match="sweep key .speed. names no parameter.*Sweepable paths"):
         nmm.simulate(net, Hopf(), duration_ms=1.0, sweep={"speed": [1, 2]})
     with pytest.raises(ValueError, match="Unknown parameter"):
         Hopf().replace(b=1.0)
@@ -458,7 +458,7 @@ def test_memory_estimate_and_refusal(small_connectome):
 
 
 def test_import_core_loads_no_edge_packages():
-    code = ("import sys, mne_nmm, mne_nmm.core, mne_nmm.core.simulate; "
+    code = ("import sys, mne_nmm, mne_nmm.core, mne_nmm.core.kernel, mne_nmm.simulation; "
             "bad = [m for m in ('mne', 'nilearn', 'nibabel', 'optax', 'dask', 'matplotlib') if m in sys.modules]; "
             "print(bad); sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -487,11 +487,11 @@ def test_sequential_and_vectorized_batches_agree(small_connectome):
 
 
 def test_auto_batches_are_vectorized_in_bounded_cpu_groups(small_connectome, monkeypatch):
-    """The default batch mode is vectorized; on a CPU a group holds at most _CPU_GROUP_RUNS runs (here 2, so
+    """The default batch mode is vectorized; on a CPU a group holds at most CPU_GROUP_RUNS runs (here 2, so
     5 runs make 3 groups on one thread) and the numbers equal the single-run kernel's."""
-    import mne_nmm.core.simulate as sim
+    import mne_nmm.simulation.batch as sim
 
-    monkeypatch.setattr(sim, "_CPU_GROUP_RUNS", 2)
+    monkeypatch.setattr(sim, "CPU_GROUP_RUNS", 2)
     net = nmm.Network(small_connectome, coupling=nmm.coupling.Difference(), dt_ms=0.1)
     kw = dict(duration_ms=20.0, integrator="stochastic_heun", noise=nmm.AdditiveNoise(0.01),
               monitors=[Subsample(1.0)], n_trials=5, key=3, n_jobs=1)

@@ -19,7 +19,8 @@ import pytest
 
 import mne_nmm as nmm
 from mne_nmm.adapters.forward import make_head_model
-from mne_nmm.adapters.head import default_head, eeg_info, make_sphere_head, make_template_subject
+from mne_nmm.adapters.head import eeg_info, make_sphere_head, make_template_subject
+from mne_nmm.datasets import default_head
 from mne_nmm.convert.mne import to_epochs, to_evoked, to_raw
 from mne_nmm.core.models.base import NeuralMass, neural_mass
 from mne_nmm.core.models.hopf import Hopf
@@ -65,13 +66,13 @@ def test_leadfield_monitor_is_window_mean_then_gain(head5):
     assert built.variable_names == ("y1-y2",) and built.sample_shape == (1, 70)
     assert built.info["kind"] == "leadfield" and built.info["moment_am_per_unit"] == 1e-8
     states = _euler_run(model, 5, 3 * period, dt)
-    mstate = built.init(states[0], model)
+    mstate = built.init(states[0], model, built.params)
     kept = []
     for n, s in enumerate(states):
-        mstate, raw = built.step(mstate, s, model)
+        mstate, raw = built.step(mstate, s, model, built.params)
         if (n + 1) % period == 0:  # the engine keeps step n = k * period - 1
             kept.append(raw)
-    got = np.asarray(built.readout(jnp.stack(kept), model))[:, 0]
+    got = np.asarray(built.readout(jnp.stack(kept), model, built.params))[:, 0]
     src = np.array([np.asarray(s[1] - s[2]) for s in states]).reshape(3, period, 5).mean(axis=1)  # y1 - y2
     want = src @ (head5.gain * 1e-8).T
     np.testing.assert_allclose(got, want, rtol=2e-5, atol=1e-6 * np.abs(want).max())  # float32 state
@@ -85,8 +86,8 @@ def test_leadfield_monitor_options_and_errors(head5):
     built = LeadField(head5, period_ms=0.1, variable="y0", moment_am_per_unit=2e-9).build(
         MonitorContext(model=model, dt_ms=0.1, n_regions=5, region_names=perm))
     state = jnp.asarray(model.initial_state(5, rng=1))
-    _, raw = built.step(built.init(state, model), state, model)
-    got = np.asarray(built.readout(raw[None], model))[0, 0]
+    _, raw = built.step(built.init(state, model, built.params), state, model, built.params)
+    got = np.asarray(built.readout(raw[None], model, built.params))[0, 0]
     idx = [REGIONS.index(r) for r in perm]
     np.testing.assert_allclose(got, head5.gain[:, idx] @ (2e-9 * np.asarray(state[0])), rtol=1e-5)
     with pytest.raises(ValueError, match="must be a whole multiple of the integration step"):
@@ -99,8 +100,13 @@ def test_leadfield_monitor_options_and_errors(head5):
         EEG(head5, match="order").build(MonitorContext(model=model, dt_ms=0.1, n_regions=4, region_names=REGIONS[:4]))
     with pytest.raises(ValueError, match="no default dipole-moment scale for Hopf"):
         EEG(head5).build(MonitorContext(model=Hopf(), dt_ms=0.1, n_regions=5, region_names=REGIONS))
-    with pytest.raises(TypeError, match="head must be a HeadModel"):
-        EEG(np.zeros((3, 5)))
+    with pytest.raises(TypeError, match="head must be a HeadModel .* or a gain array"):
+        EEG("head")
+    with pytest.raises(ValueError, match=r"gain must be a real array of shape \(n_channels, n_regions\)"):
+        EEG(np.zeros(3))
+    with pytest.raises(ValueError, match="one column per network region"):
+        EEG(np.zeros((3, 4)), moment_am_per_unit=1e-8).build(
+            MonitorContext(model=Hopf(), dt_ms=0.1, n_regions=5, region_names=REGIONS))
     with pytest.raises(ValueError, match="ch_type 'meg' selects no channel"):
         MEG(head5)
 

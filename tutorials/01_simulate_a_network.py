@@ -62,20 +62,29 @@ ax.plot(gs, fc_mean, "o-")
 ax.set(xlabel="global coupling G", ylabel="mean FC")
 
 # %%
-# Gradients through the simulator
-# -------------------------------
-# :func:`~mne_nmm.make_simulator` returns the same computation as one pure function of the
-# parameters, so ``jax.grad`` goes through delays, noise and monitors.
-run, theta = nmm.make_simulator(net, model, duration_ms=200.0, integrator="stochastic_heun",
-                                noise=nmm.AdditiveNoise.from_tvb_nsig(1e-3), monitors=[nmm.monitors.Subsample(1.0)])
+# One parameter object: gradients and vmap
+# -----------------------------------------
+# :func:`~mne_nmm.make_simulator` returns the same computation as one pure function of a
+# :class:`~mne_nmm.SimParams` (model, coupling, global coupling, the dense ``(n, n)`` weights,
+# noise, stimuli, monitor parameters) and a key. ``jax.grad`` goes through delays, noise and
+# monitors; ``jax.vmap`` over a leaf is a sweep. Any leaf is addressed by its path, the same
+# names that ``simulate(sweep=...)`` takes.
+run, params = nmm.make_simulator(net, model, duration_ms=200.0, integrator="stochastic_heun",
+                                 noise=nmm.AdditiveNoise.from_tvb_nsig(1e-3), monitors=[nmm.monitors.Subsample(1.0)])
+print(params)
+print("sweepable paths:", params.paths())
 key = jax.random.PRNGKey(0)
 
 
-def power(G):
-    return jnp.mean(run(dict(theta, G=G), key)["subsample"] ** 2)
+def power(G, weights):
+    out = run(params.replace(global_coupling=G, weights=weights), key)
+    return jnp.mean(out["subsample"] ** 2)
 
 
-print("d power / d G =", float(jax.grad(power)(0.1)))
+dG, dW = jax.grad(power, argnums=(0, 1))(0.1, params.weights)
+print("d power / d G =", float(dG), "; d power / d W has shape", dW.shape)
+powers = jax.vmap(lambda G: power(G, params.weights))(jnp.array([0.0, 0.1, 0.2]))
+print("power at G = 0, 0.1, 0.2:", np.asarray(powers))
 
 # %%
 # Long runs

@@ -24,7 +24,7 @@ import dataclasses
 
 import jax.numpy as jnp
 
-from ._pytree import pytree_dataclass
+from .pytree import pytree_dataclass
 
 
 class Coupling:

@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.extend.random import threefry2x32_p
 
-from ._pytree import pytree_dataclass
+from .pytree import pytree_dataclass
 
 
 def step_normals(key, steps, n, dtype=jnp.float32):

@@ -19,6 +19,7 @@ import numpy as np
 import jax.numpy as jnp
 
 from .._validate import check_array, check_positive, validate_type
+from .digest import content_key
 
 
 class Waveform(abc.ABC):
@@ -178,15 +179,10 @@ class Stimulus:
         name = self.variable or model.stimulus_variable or model.state_variables[0]
         return model.variable_index(name, what="stimulus variable")
 
-    def cache_key(self):
-        """Content hash of the stimulus (waveform type and attributes, pattern, amplitude, variable)."""
-        from ..monitors.base import _digest_attributes
-
-        w = self.waveform
-        wattrs = vars(w) if hasattr(w, "__dict__") and isinstance(w, Waveform) else {"callable": id(w)}
-        return (type(w).__qualname__, _digest_attributes(wattrs), _digest_attributes(
-            {"regions": np.asarray(self.regions if self.regions is not None else [], dtype=object).astype(str),
-             "amplitude": self.amplitude, "variable": self.variable}))
+    def static_key(self):
+        """Content key of what is compiled into a run: the waveform (type and attribute values) and the
+        target variable (the amplitude and pattern are parameters, ``SimParams.stimulus``)."""
+        return (content_key(self.waveform), self.variable)
 
     def onsets_ms(self, duration_ms):
         f = getattr(self.waveform, "onsets_ms", None)
@@ -196,35 +192,49 @@ class Stimulus:
         return f"Stimulus({type(self.waveform).__name__}, amplitude={self.amplitude:g}, variable={self.variable})"
 
 
-def build_stimulus_fn(stimuli, model, region_names, dt_ms):
-    """Return ``f(step) -> (n_state_variables, n_regions)`` summing all stimuli, or None."""
+def as_stimulus_list(stimuli):
+    """Normalise the ``stimulus`` argument to a list of :class:`Stimulus`."""
     if stimuli is None:
-        return None
+        return []
     if isinstance(stimuli, Stimulus):
-        stimuli = [stimuli]
+        return [stimuli]
     stimuli = list(stimuli)
     for i, s in enumerate(stimuli):
         if not isinstance(s, Stimulus):
             raise TypeError(f"stimulus[{i}] must be a Stimulus, got {type(s).__name__}.")
+    return stimuli
+
+
+def build_stimulus_fn(stimuli, model, region_names, dt_ms):
+    """Compile the stimuli: ``(fn, patterns)`` or ``(None, ())`` without stimuli.
+
+    ``patterns`` is a tuple of ``amplitude * pattern`` arrays ``(n_regions,)`` (the values that go
+    into ``SimParams.stimulus``); ``fn(step, patterns) -> (n_state_variables, n_regions)`` sums
+    ``waveform(t, step) * pattern`` into each stimulus' target variable.
+    """
+    stimuli = as_stimulus_list(stimuli)
     if not stimuli:
-        return None
+        return None, ()
     n_vars, n = model.n_state_variables, len(region_names)
     parts = []
+    patterns = []
     for s in stimuli:
         pat = s.pattern(region_names)
         if isinstance(s.waveform, ArrayWaveform) and s.waveform.values.ndim == 2:
             if s.waveform.values.shape[1] != n:
                 raise ValueError(f"ArrayWaveform values must have shape (n_steps, {n}), got {s.waveform.values.shape}.")
-        parts.append((s.target_index(model), jnp.asarray(pat * s.amplitude), s.waveform))
+        parts.append((s.target_index(model), s.waveform))
+        patterns.append(np.asarray(pat * s.amplitude, dtype=float))
 
-    def fn(step):
+    def fn(step, pats):
         t = step * dt_ms
-        out = jnp.zeros((n_vars, n))
-        for idx, pat, w in parts:
-            out = out.at[idx].add(w(t, step) * pat)
+        out = None
+        for (idx, w), pat in zip(parts, pats):
+            v = w(t, step) * pat
+            out = (jnp.zeros((n_vars,) + jnp.shape(v), dtype=jnp.result_type(v)) if out is None else out).at[idx].add(v)
         return out
 
-    return fn
+    return fn, tuple(patterns)
 
 
 def stimulus_onsets_s(stimuli, duration_ms):

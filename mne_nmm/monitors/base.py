@@ -2,14 +2,23 @@
 
 Monitors are computed *inside* the simulation scan. A user-facing monitor is a
 small spec object (period in ms, variables); :meth:`Monitor.build` turns it into a
-:class:`BuiltMonitor`, a bundle of pure JAX functions::
+:class:`BuiltMonitor`: its *parameters* (a pytree of arrays: a lead field's gain, the
+Balloon constants, ...) and pure JAX functions that receive them explicitly::
 
-    mstate            = init(state0, model)                   # before the first step
-    mstate, raw       = step(mstate, state, model)            # after EVERY integration step,
-                                                              # with the new state x_{n+1}
-    samples           = readout(raw_at_sample_steps, model)   # vectorised over samples
+    mstate            = init(state0, model, params)                  # before the first step
+    mstate, raw       = step(mstate, state, model, params)           # after EVERY integration step,
+                                                                     # with the new state x_{n+1}
+    samples           = readout(raw_at_sample_steps, model, params)  # vectorised over samples
 
-(for one run; the engine ``vmap``-s these over parallel runs of a sweep).
+(for one run; sweeps ``vmap`` the whole run). The parameters travel in
+``SimParams.monitors[name]``, so they can be swept and differentiated, and a new gain or
+time constant never needs a new compilation. Everything the functions close over must be
+*static* configuration, declared in :attr:`BuiltMonitor.static` (hashable, compared by
+value): the engine's compile cache is keyed on it, never on a repr.
+
+A built monitor declares ``sample_shape`` (one sample, e.g. ``(n_variables, n_channels)``),
+``units`` (one per variable), ``time_stamp`` (``"instant"`` or ``"end"`` of its window) and
+``static``; :func:`build_monitors` refuses one that does not.
 
 The engine keeps ``raw`` only at the monitor's sample steps: step indices
 ``n = k * period_steps - 1`` (0-based), i.e. the sample ``k`` (1-based) describes
@@ -30,7 +39,7 @@ from typing import Callable
 import jax.numpy as jnp
 import numpy as np
 
-from .._validate import check_positive
+from ..core.timing import whole_steps
 
 
 @dataclass(frozen=True)
@@ -55,43 +64,64 @@ class BuiltMonitor:
     variable_names: tuple
     channel_names: tuple
     units: tuple
-    time_stamp: str = "instant"
+    sample_shape: tuple = None
+    time_stamp: str = None
+    static: object = None
+    params: object = None
     window_steps: int = 0
     info: dict = field(default_factory=dict)
-    # Shape of one read-out sample (for memory estimates), filled by build().
-    sample_shape: tuple = ()
     # True when ``step`` keeps no state (``init`` returns ()): the engine then evaluates it once per
     # block on all the block's states instead of inside the step loop.
     stateless: bool = False
 
+    def structure_key(self):
+        """What of this monitor is compiled into a run (the compile cache's key)."""
+        return (self.name, self.period_steps, tuple(self.variable_names), self.static, self.stateless,
+                self.time_stamp, tuple(self.sample_shape))
 
-def _digest_attributes(attrs):
-    import hashlib
 
-    h = hashlib.sha1()
-    for k in sorted(attrs):
-        v = attrs[k]
-        h.update(k.encode())
-        if isinstance(v, np.ndarray) or hasattr(v, "__array__") and not isinstance(v, (str, bytes)):
-            a = np.ascontiguousarray(np.asarray(v))
-            h.update(str((a.dtype, a.shape)).encode())
-            h.update(a.tobytes())
-        elif isinstance(v, dict):
-            h.update(_digest_attributes(v).encode())
-        else:
-            h.update(repr(v).encode())
-    return h.hexdigest()
+_TIME_STAMPS = ("instant", "end")
+
+
+def build_monitors(monitors, ctx):
+    """Build every monitor spec for ``ctx`` and check each built monitor's declarations.
+
+    Returns
+    -------
+    built : list of BuiltMonitor
+    """
+    built = []
+    for m in monitors:
+        b = m.build(ctx)
+        who = f"{type(m).__name__}.build()"
+        if not isinstance(b, BuiltMonitor):
+            raise TypeError(f"{who} must return a BuiltMonitor, got {type(b).__name__}.")
+        shape = b.sample_shape
+        if shape is None or not isinstance(shape, tuple) or not shape or not all(
+                isinstance(v, (int, np.integer)) and v > 0 for v in shape):
+            raise TypeError(f"{who} must declare sample_shape, the shape of one sample as a tuple of positive ints "
+                            f"(e.g. (n_variables, n_channels)), got {shape!r}.")
+        if b.time_stamp not in _TIME_STAMPS:
+            raise TypeError(f"{who} must declare time_stamp, one of {_TIME_STAMPS} (when in its window a sample is "
+                            f"stamped), got {b.time_stamp!r}.")
+        if b.units is None or len(tuple(b.units)) != shape[0]:
+            raise TypeError(f"{who} must declare units, one per variable ({shape[0]}), got {b.units!r}.")
+        if b.static is None:
+            raise TypeError(f"{who} must declare static, a hashable tuple of the configuration its functions close "
+                            "over (the compile cache is keyed on it); use () when there is none.")
+        try:
+            hash(b.structure_key())
+        except TypeError:
+            raise TypeError(f"{who}: static must be hashable (compared by value), got {b.static!r}.") from None
+        if not isinstance(b.period_steps, (int, np.integer)) or b.period_steps < 1:
+            raise TypeError(f"{who} must declare period_steps >= 1, got {b.period_steps!r}.")
+        built.append(b)
+    return built
 
 
 def period_to_steps(period_ms, dt_ms, what="period_ms"):
     """Convert a period in ms to a whole number of steps, or raise (never round silently)."""
-    period_ms = check_positive(period_ms, what)
-    ratio = period_ms / dt_ms
-    steps = int(round(ratio))
-    if steps < 1 or abs(ratio - steps) > 1e-6 * max(1.0, ratio):
-        raise ValueError(f"{what} ({period_ms:g} ms) must be a whole multiple of the integration step dt "
-                         f"({dt_ms:g} ms); it is {ratio:.6g} steps. Choose dt so that {what} / dt is an integer.")
-    return steps
+    return whole_steps(period_ms, dt_ms, what)
 
 
 class Monitor(abc.ABC):
@@ -121,13 +151,6 @@ class Monitor(abc.ABC):
     @abc.abstractmethod
     def build(self, ctx: MonitorContext) -> BuiltMonitor:
         """Compile the monitor for one model, step and network (see the module docstring)."""
-
-    def cache_key(self):
-        """Hashable summary of everything that shapes the compiled monitor (type and all attributes).
-
-        Two monitors with equal keys reuse one compiled simulation; arrays are hashed by content.
-        """
-        return (type(self).__qualname__, _digest_attributes(vars(self)))
 
     def __repr__(self):
         return f"{type(self).__name__}(period_ms={self.period_ms}, variables={self.variables})"
@@ -169,18 +192,18 @@ class Subsample(Monitor):
 
 
 def _instant_monitor(name, period, names, ctx):
-    def init(state0, model):
+    def init(state0, model, params):
         return ()
 
-    def step(mstate, state, model):
+    def step(mstate, state, model, params):
         return mstate, model.observe(state, names)
 
-    def readout(raw, model):
+    def readout(raw, model, params):
         return raw
 
     return BuiltMonitor(name=name, period_steps=period, init=init, step=step, readout=readout,
                         variable_names=names, channel_names=tuple(ctx.region_names),
-                        units=tuple(ctx.model.unit_of(n) for n in names), time_stamp="instant",
+                        units=tuple(ctx.model.unit_of(n) for n in names), time_stamp="instant", static=("instant",),
                         window_steps=0, sample_shape=(len(names), ctx.n_regions), stateless=True)
 
 
@@ -203,8 +226,8 @@ class TemporalAverage(Monitor):
 
 
 def temporal_average_monitor(name, period, names, ctx, *, readout=None, channel_names=None, units=None,
-                             sample_shape=None, info=None):
-    """Build a windowed-mean monitor; ``readout(mean_samples, model)`` may project the means.
+                             sample_shape=None, info=None, params=None, static=()):
+    """Build a windowed-mean monitor; ``readout(mean_samples, model, params)`` may project the means.
 
     Used by :class:`TemporalAverage` and by projection monitors (lead fields) that
     average first and project only the kept samples.
@@ -212,10 +235,10 @@ def temporal_average_monitor(name, period, names, ctx, *, readout=None, channel_
     n_vars = len(names)
     inv_p = 1.0 / period
 
-    def init(state0, model):
+    def init(state0, model, params):
         return (jnp.zeros((n_vars, ctx.n_regions), dtype=state0.dtype), jnp.zeros((), dtype=jnp.int32))
 
-    def step(mstate, state, model):
+    def step(mstate, state, model, params):
         acc, count = mstate
         acc = acc + model.observe(state, names)
         count = count + 1
@@ -225,7 +248,7 @@ def temporal_average_monitor(name, period, names, ctx, *, readout=None, channel_
         count = jnp.where(full, 0, count)
         return (acc, count), out
 
-    def default_readout(raw, model):
+    def default_readout(raw, model, params):
         return raw
 
     return BuiltMonitor(name=name, period_steps=period, init=init, step=step,
@@ -235,7 +258,8 @@ def temporal_average_monitor(name, period, names, ctx, *, readout=None, channel_
                         units=tuple(ctx.model.unit_of(n) for n in names) if units is None else tuple(units),
                         time_stamp="end", window_steps=period,
                         sample_shape=(n_vars, ctx.n_regions) if sample_shape is None else sample_shape,
-                        info={} if info is None else dict(info))
+                        info={} if info is None else dict(info), params=params,
+                        static=("temporal_average", names) + tuple(static))
 
 
 def as_monitor_list(monitors):
@@ -256,4 +280,4 @@ def as_monitor_list(monitors):
 
 
 __all__ = ["Monitor", "BuiltMonitor", "MonitorContext", "Raw", "Subsample", "TemporalAverage",
-           "temporal_average_monitor", "period_to_steps", "as_monitor_list"]
+           "temporal_average_monitor", "period_to_steps", "as_monitor_list", "build_monitors"]

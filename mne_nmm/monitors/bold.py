@@ -69,6 +69,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._validate import check_option, check_positive, validate_type
+from ..core.timing import whole_steps
 from .base import BuiltMonitor, Monitor
 
 __all__ = ["BALLOON_PRESETS", "BalloonWindkessel", "HRFConvolution", "balloon_steady_state", "hrf_kernel", "tr_to_steps"]
@@ -85,29 +86,9 @@ BALLOON_PRESETS = {
 
 
 def tr_to_steps(tr_s, dt_ms, what="tr_s"):
-    """Number of integration steps in one TR; raise unless it is a whole number.
-
-    Parameters
-    ----------
-    tr_s : float
-        Repetition time in s.
-    dt_ms : float
-        Integration step in ms.
-    what : str
-        Argument name used in the error message.
-
-    Returns
-    -------
-    steps : int
-    """
+    """Number of integration steps in one TR (s); raise unless it is a whole number."""
     tr_s = check_positive(tr_s, what)
-    ratio = tr_s * 1000.0 / float(dt_ms)
-    steps = int(round(ratio))
-    if steps < 1 or abs(ratio - steps) > 1e-6 * max(1.0, ratio):
-        raise ValueError(f"{what} ({tr_s:g} s = {tr_s * 1000:g} ms) must be a whole multiple of the integration "
-                         f"step dt ({dt_ms:g} ms); it is {ratio:.6g} steps. Choose dt so that "
-                         f"{what} * 1000 / dt is an integer.")
-    return steps
+    return whole_steps(tr_s * 1000.0, dt_ms, what, shown=f"{tr_s:g} s = {tr_s * 1000:g} ms")
 
 
 def _kahan_add(total, comp, x):
@@ -139,11 +120,11 @@ def _drive_fn(monitor, ctx):
     scale = _per_region(monitor.drive_scale, "drive_scale", ctx.n_regions, positive=False)
     offset = _per_region(monitor.drive_offset, "drive_offset", ctx.n_regions, positive=False)
 
-    def z(state, model):
+    def z(state, model, p):
         x = model.observe(state, (name,))[0]
-        return scale * (x - offset)
+        return p["drive_scale"] * (x - p["drive_offset"])
 
-    return name, z
+    return name, z, {"drive_scale": scale, "drive_offset": offset}
 
 
 def _hashable(value):
@@ -357,7 +338,7 @@ class BalloonWindkessel(Monitor):
     def build(self, ctx):
         n = ctx.n_regions
         period = tr_to_steps(self.tr_s, ctx.dt_ms)
-        drive_name, zfun = _drive_fn(self, ctx)
+        drive_name, zfun, drive_params = _drive_fn(self, ctx)
         dt_s = float(ctx.dt_ms) / 1000.0
         kappa = _per_region(self.kappa, "kappa", n)
         gamma = _per_region(self.gamma, "gamma", n)
@@ -366,16 +347,19 @@ class BalloonWindkessel(Monitor):
         rho = _per_region(self.rho, "rho", n)
         k1, k2, k3 = (_per_region(k, name, n, positive=False) for k, name in ((self.k1, "k1"), (self.k2, "k2"),
                                                                               (self.k3, "k3")))
-        V0 = self.V0
-        consts_np = dict(kappa=kappa, gamma=gamma, tau=tau, alpha=alpha, rho=rho, inv_alpha=1.0 / alpha,
-                         log1m_rho=np.log1p(-rho), odds=(1.0 - rho) / rho, k1=k1, k2=k2, k3=k3)
+        params = dict(kappa=kappa, gamma=gamma, tau=tau, alpha=alpha, rho=rho, V0=np.asarray(float(self.V0)),
+                      k1=k1, k2=k2, k3=k3, **drive_params)
         variables = self.variables
         mean_mode = self.sample == "mean"
         inv_p = 1.0 / period
         init_mode = self.init
 
-        def consts(dtype):
-            return {k: jnp.asarray(v, dtype=dtype) for k, v in consts_np.items()}
+        def consts(p, dtype):
+            c = {k: jnp.asarray(v, dtype=dtype) for k, v in p.items()}
+            c["inv_alpha"] = 1.0 / c["alpha"]
+            c["log1m_rho"] = jnp.log1p(-c["rho"])
+            c["odds"] = (1.0 - c["rho"]) / c["rho"]
+            return c
 
         def observe(y, c):
             s, xf, xv, xq = y[0], y[1], y[2], y[3]
@@ -384,7 +368,7 @@ class BalloonWindkessel(Monitor):
             for name in variables:
                 if name == "bold":
                     # V0 [k1 (1 - q) + k2 (1 - q/v) + k3 (1 - v)], written with deviations (exact 0 at rest)
-                    out.append(V0 * (-c["k1"] * xq + c["k2"] * (xv - xq) / v - c["k3"] * xv))
+                    out.append(c["V0"] * (-c["k1"] * xq + c["k2"] * (xv - xq) / v - c["k3"] * xv))
                 elif name == "s":
                     out.append(s)
                 elif name == "f":
@@ -410,13 +394,13 @@ class BalloonWindkessel(Monitor):
             dxq = (f * e_ratio - jnp.exp(lv) * q / v) / c["tau"]
             return jnp.stack([ds, dxf, dxv, dxq])
 
-        def init(state0, model):
+        def init(state0, model, p):
             dtype = state0.dtype
             if init_mode == "rest":
                 y = jnp.zeros((4, n), dtype=dtype)
             else:
-                c = consts(dtype)
-                z0 = zfun(state0, model).astype(dtype)
+                c = consts(p, dtype)
+                z0 = zfun(state0, model, c).astype(dtype)
                 f = 1.0 + z0 / c["gamma"]
                 v = f ** c["alpha"]
                 q = v * (-jnp.expm1(c["log1m_rho"] / f)) / c["rho"]
@@ -426,10 +410,10 @@ class BalloonWindkessel(Monitor):
             acc_c = jnp.zeros_like(acc)
             return (y, comp, acc, acc_c, jnp.zeros((), dtype=jnp.int32))
 
-        def step(mstate, state, model):
+        def step(mstate, state, model, p):
             y, comp, acc, acc_c, count = mstate
-            c = consts(y.dtype)
-            z = zfun(state, model).astype(y.dtype)
+            c = consts(p, y.dtype)
+            z = zfun(state, model, c).astype(y.dtype)
             y, comp = _kahan_add(y, comp, dt_s * deriv(y, z, c))
             obs = observe(y, c)
             if not mean_mode:
@@ -443,7 +427,7 @@ class BalloonWindkessel(Monitor):
             count = jnp.where(full, 0, count)
             return (y, comp, acc, acc_c, count), out
 
-        def readout(raw, model):
+        def readout(raw, model, p):
             return raw
 
         units = tuple({"bold": "1", "s": "1/s", "f": "1", "v": "1", "q": "1"}[v] for v in variables)
@@ -456,15 +440,8 @@ class BalloonWindkessel(Monitor):
                             variable_names=variables, channel_names=tuple(ctx.region_names), units=units,
                             time_stamp="end" if mean_mode else "instant",
                             window_steps=period if mean_mode else 0, info=info,
-                            sample_shape=(len(variables), n))
-
-    def cache_key(self):
-        """Value-based key: equal monitors reuse the engine's compiled simulation."""
-        names = ("tr_s", "preset", "kappa", "gamma", "tau", "alpha", "rho", "V0", "k1", "k2", "k3", "equation",
-                 "epsilon", "theta0", "r0", "te_s", "drive", "drive_scale", "drive_offset", "variables", "sample",
-                 "init", "name")
-        return (type(self).__name__,) + tuple((n, _hashable(getattr(self, n)) if n != "variables"
-                                               else self.variables) for n in names)
+                            sample_shape=(len(variables), n), params=params,
+                            static=("balloon", drive_name, tuple(variables), self.sample, self.init, dt_s))
 
     def __repr__(self):
         return (f"BalloonWindkessel(tr_s={self.tr_s:g}, equation={self.equation!r}, drive={self.drive!r}, "
@@ -676,7 +653,7 @@ class HRFConvolution(Monitor):
         period = tr_to_steps(self.tr_s, ctx.dt_ms)
         bin_steps = tr_to_steps(self.bin_ms / 1000.0, ctx.dt_ms, what="bin_ms / 1000")
         bins_per_tr = period // bin_steps
-        drive_name, zfun = _drive_fn(self, ctx)
+        drive_name, zfun, drive_params = _drive_fn(self, ctx)
         table = self.kernel_table(ctx.dt_ms)
         n_slots = int(math.ceil(len(table) / bins_per_tr)) + 1
         # weight of a bin that is the r-th (1-based) of the current TR window, for the sample i slots ahead:
@@ -688,7 +665,7 @@ class HRFConvolution(Monitor):
         weights = padded[i[None, :] * bins_per_tr + (bins_per_tr - r[:, None])]   # (P, n_slots)
         inv_bin = 1.0 / bin_steps
 
-        def init(state0, model):
+        def init(state0, model, p):
             dtype = state0.dtype
             return (jnp.zeros((n_slots, n), dtype=dtype),      # overlap-add buffer of future samples
                     jnp.zeros((n,), dtype=dtype),              # drive accumulator of the current bin
@@ -696,12 +673,11 @@ class HRFConvolution(Monitor):
                     jnp.zeros((), dtype=jnp.int32),            # completed bins in the current TR window
                     jnp.zeros((), dtype=jnp.int32))            # ring position of the next sample
 
-        w_table = jnp.asarray(weights)
-
-        def step(mstate, state, model):
+        def step(mstate, state, model, p):
             buf, acc, count, r_done, head = mstate
             dtype = buf.dtype
-            acc = acc + zfun(state, model).astype(dtype)
+            w_table = p["kernel_weights"]
+            acc = acc + zfun(state, model, p).astype(dtype)
             count = count + 1
             full = count == bin_steps
             xbar = jnp.where(full, acc * inv_bin, jnp.zeros_like(acc))
@@ -720,7 +696,7 @@ class HRFConvolution(Monitor):
             r_done = jnp.where(due, 0, r_done)
             return (buf, acc, count, r_done, head), out[None, :]
 
-        def readout(raw, model):
+        def readout(raw, model, p):
             return raw
 
         info = dict(tr_s=self.tr_s, model="hrf_convolution",
@@ -732,13 +708,9 @@ class HRFConvolution(Monitor):
         return BuiltMonitor(name=self.name, period_steps=period, init=init, step=step, readout=readout,
                             variable_names=("bold",), channel_names=tuple(ctx.region_names),
                             units=("drive units x drive_scale",), time_stamp="end" if mean_mode else "instant",
-                            window_steps=period if mean_mode else 0, info=info, sample_shape=(1, n))
-
-    def cache_key(self):
-        """Value-based key: equal monitors reuse the engine's compiled simulation."""
-        names = ("tr_s", "kernel", "kernel_length_s", "bin_ms", "drive", "drive_scale", "drive_offset", "sample",
-                 "name")
-        return (type(self).__name__,) + tuple((n, _hashable(getattr(self, n))) for n in names)
+                            window_steps=period if mean_mode else 0, info=info, sample_shape=(1, n),
+                            params={"kernel_weights": weights, **drive_params},
+                            static=("hrf", drive_name, self.sample, bin_steps, bins_per_tr, n_slots))
 
     def __repr__(self):
         k = self.kernel if isinstance(self.kernel, str) else "custom"

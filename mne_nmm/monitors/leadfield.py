@@ -132,6 +132,64 @@ def _channel_kind(types):
     return "mixed", "SI (V, T, T/m by channel type)"
 
 
+class _GainHead:
+    """A head made of a plain gain array (what :class:`LeadField` needs of a HeadModel)."""
+
+    def __init__(self, gain, ch_names, ch_types, region_names, moment_am_per_unit=None):
+        self.gain = gain
+        self.ch_names = tuple(ch_names)
+        self.ch_types = tuple(ch_types)
+        self.region_names = None if region_names is None else tuple(str(r) for r in region_names)
+        self.moment_am_per_unit = moment_am_per_unit
+        self.info = None
+        self.name = "gain array"
+
+    @property
+    def n_channels(self):
+        return len(self.ch_names)
+
+    def pick(self, ch_type):
+        types = (ch_type,) if isinstance(ch_type, str) else tuple(ch_type)
+        if "meg" in types:
+            types = types + ("mag", "grad")
+        keep = [i for i, t in enumerate(self.ch_types) if t in types]
+        if not keep:
+            raise ValueError(f"ch_type {ch_type!r} selects no channel; the channel types are {sorted(set(self.ch_types))}.")
+        return _GainHead(self.gain[keep], [self.ch_names[i] for i in keep], [self.ch_types[i] for i in keep],
+                         self.region_names, self.moment_am_per_unit)
+
+    def __repr__(self):
+        return f"<gain array | {len(self.ch_names)} channels x {self.gain.shape[1]} regions>"
+
+
+def _as_head(head, ch_names, ch_types, region_names):
+    if all(hasattr(head, a) for a in ("gain", "region_names", "ch_names", "ch_types")):
+        if ch_names is not None or ch_types is not None or region_names is not None:
+            raise TypeError("ch_names, ch_types and region_names are given by the HeadModel; pass them only "
+                            "with a plain gain array.")
+        return head
+    if isinstance(head, (str, bytes)) or not hasattr(head, "__array__") and not isinstance(head, (list, tuple)):
+        raise TypeError(f"head must be a HeadModel (with gain, region_names, ch_names) or a gain array of shape "
+                        f"(n_channels, n_regions), got {type(head).__name__}.")
+    gain = np.asarray(head)
+    if gain.dtype.kind not in "biuf" or gain.ndim != 2:
+        raise ValueError(f"gain must be a real array of shape (n_channels, n_regions), got dtype {gain.dtype} and "
+                         f"shape {gain.shape}.")
+    if not np.all(np.isfinite(gain)):
+        raise ValueError("gain must be finite (NaN rows: drop those channels first).")
+    n_ch = gain.shape[0]
+    ch_names = [f"EEG{i:03d}" for i in range(n_ch)] if ch_names is None else [str(c) for c in ch_names]
+    if len(ch_names) != n_ch:
+        raise ValueError(f"ch_names must have one name per gain row ({n_ch}), got {len(ch_names)}.")
+    if ch_types is None:
+        ch_types = ["eeg"] * n_ch
+    elif isinstance(ch_types, str):
+        ch_types = [ch_types] * n_ch
+    if len(ch_types) != n_ch:
+        raise ValueError(f"ch_types must have one type per gain row ({n_ch}), got {len(ch_types)}.")
+    return _GainHead(gain.astype(float), ch_names, ch_types, region_names)
+
+
 class LeadField(Monitor):
     """Sensor signals (EEG, MEG, sEEG) through a region lead field, inside the scan.
 
@@ -139,11 +197,17 @@ class LeadField(Monitor):
     window, then ``gain @ (moment_am_per_unit * mean)``; the output is in SI
     units (V, T, T/m), one "variable" (the projection), one column per channel.
 
+    The gain is a *parameter* of the run (``SimParams.monitors[name]["gain"]``, the
+    ``(n_channels, n_regions)`` gain in the network's region order, already multiplied by
+    ``moment_am_per_unit``): it can be swept or differentiated, and two heads with different
+    gains never share a compiled function's constants.
+
     Parameters
     ----------
-    head : HeadModel
-        Region lead field (:func:`mne_nmm.adapters.head.default_head`,
-        :func:`mne_nmm.adapters.forward.make_head_model`).
+    head : HeadModel | array, shape (n_channels, n_regions)
+        Region lead field: a :class:`~mne_nmm.adapters.forward.HeadModel`
+        (:func:`mne_nmm.adapters.head.default_head`, :func:`mne_nmm.adapters.forward.make_head_model`),
+        or a plain gain array (V/(A·m), T/(A·m)) whose columns are the network's regions in order.
     period_ms : float
         Sampling period (a whole number of integration steps); ``1000 / period_ms``
         is the sampling frequency of the Raw.
@@ -157,10 +221,13 @@ class LeadField(Monitor):
         ``"grad"``, ``"seeg"``).
     match : "names" | "order"
         How the head's regions are aligned with the network's (see
-        :func:`match_region_order`).
+        :func:`match_region_order`; a gain array without ``region_names`` is taken in order).
     name : str | None
         Monitor name (default ``"leadfield"``; :class:`EEG` and :class:`MEG` use
         ``"eeg"`` / ``"meg"``).
+    ch_names, ch_types, region_names : sequence of str | None
+        Only with a gain array: channel names (default ``EEG000 ...``), types (default
+        ``"eeg"``) and the regions of the columns (default: the network's, in order).
 
     Notes
     -----
@@ -173,12 +240,9 @@ class LeadField(Monitor):
     _ch_type = None
 
     def __init__(self, head, *, period_ms=1.0, variable=None, moment_am_per_unit=None, ch_type=None, match="names",
-                 name=None):
+                 name=None, ch_names=None, ch_types=None, region_names=None):
         super().__init__(period_ms, variable, name)
-        for attr in ("gain", "region_names", "ch_names", "ch_types"):
-            if not hasattr(head, attr):
-                raise TypeError(f"head must be a HeadModel (with gain, region_names, ch_names), got "
-                                f"{type(head).__name__}.")
+        head = _as_head(head, ch_names, ch_types, region_names)
         check_positive(period_ms, "period_ms")
         if moment_am_per_unit is not None:
             check_positive(moment_am_per_unit, "moment_am_per_unit")
@@ -205,22 +269,28 @@ class LeadField(Monitor):
             raise ValueError(f"{type(self).__name__} variable must be one of {model.variables} for "
                              f"{type(model).__name__}, got {variable!r}.")
         period = period_to_steps(self.period_ms, ctx.dt_ms)
-        idx = match_region_order(self.head, ctx.region_names, self.match)
+        if self.head.region_names is None:
+            if self.head.gain.shape[1] != ctx.n_regions:
+                raise ValueError(f"gain must have one column per network region ({ctx.n_regions}), got shape "
+                                 f"{self.head.gain.shape}.")
+            idx = np.arange(ctx.n_regions)
+        else:
+            idx = match_region_order(self.head, ctx.region_names, self.match)
         moment = resolve_moment(model, self.head, self.moment_am_per_unit)
         gain = np.asarray(self.head.gain, dtype=np.float64)[:, idx] * moment  # (n_ch, n_regions), SI per unit
         kind, unit = _channel_kind(self.head.ch_types)
 
-        def readout(raw, model):
+        def readout(raw, model, params):
             # raw: (n_samples, 1, n_regions) window means -> (n_samples, 1, n_channels)
-            g = jnp.asarray(gain, dtype=raw.dtype)
-            return jnp.einsum("svr,cr->svc", raw, g)
+            return jnp.einsum("svr,cr->svc", raw, params["gain"].astype(raw.dtype))
 
         info = dict(kind="leadfield", sensor_kind=kind, head=self.head, moment_am_per_unit=moment,
                     variable=variable, source_unit=model.unit_of(variable),
                     ch_types=tuple(self.head.ch_types))
         return temporal_average_monitor(self.name, period, (variable,), ctx, readout=readout,
                                         channel_names=tuple(self.head.ch_names), units=(unit,),
-                                        sample_shape=(1, self.head.n_channels), info=info)
+                                        sample_shape=(1, self.head.n_channels), info=info,
+                                        params={"gain": gain}, static=("leadfield",))
 
     def __repr__(self):
         return (f"{type(self).__name__}({self.head!r}, period_ms={self.period_ms}, variable={self.variables}, "

@@ -36,6 +36,7 @@ from typing import ClassVar
 import jax.numpy as jnp
 import numpy as np
 
+from ..pytree import register_dataclass_pytree
 
 
 def neural_mass(cls):
@@ -47,28 +48,7 @@ def neural_mass(cls):
     class whose "parameters" may legitimately be negative or zero.
     """
     cls = dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
-    import jax
-
-    fields = dataclasses.fields(cls)
-    data = tuple(f.name for f in fields if not f.metadata.get("static", False))
-    meta = tuple(f.name for f in fields if f.metadata.get("static", False))
-
-    def flatten_with_keys(obj):
-        return [(jax.tree_util.GetAttrKey(n), getattr(obj, n)) for n in data], tuple(getattr(obj, n) for n in meta)
-
-    def flatten(obj):
-        return [getattr(obj, n) for n in data], tuple(getattr(obj, n) for n in meta)
-
-    def unflatten(aux, children):
-        obj = object.__new__(cls)  # no __init__: no validation of transformed leaves
-        for n, v in zip(data, children):
-            object.__setattr__(obj, n, v)
-        for n, v in zip(meta, aux):
-            object.__setattr__(obj, n, v)
-        return obj
-
-    jax.tree_util.register_pytree_with_keys(cls, flatten_with_keys, unflatten, flatten)
-    return cls
+    return register_dataclass_pytree(cls)
 
 
 class NeuralMass(abc.ABC):

@@ -7,7 +7,7 @@ from typing import ClassVar
 import jax.numpy as jnp
 import numpy as np
 
-from .._pytree import static_field
+from ..pytree import static_field
 from .base import NeuralMass, neural_mass
 
 

@@ -8,7 +8,7 @@ from typing import ClassVar
 import jax.numpy as jnp
 import numpy as np
 
-from .._pytree import pytree_dataclass
+from ..pytree import pytree_dataclass
 from ..coupling import Coupling
 from .base import NeuralMass, neural_mass
 

@@ -1,0 +1,69 @@
+"""The delay ring buffer and its blocked gather against a naive per-step gather ``hist[n - d]``."""
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from mne_nmm.core import history
+
+
+def _naive_sums(pres, weights, delays, n, n_feat):
+    """S_i(t_n) = sum_j W[i, j] pre_j(t_{n - d_ij}), with pre before step 0 equal to pre at step 0."""
+    N = weights.shape[0]
+    out = np.zeros((n_feat, N))
+    for i in range(N):
+        for j in range(N):
+            if weights[i, j] != 0 and delays[i, j] > 0:
+                out[:, i] += weights[i, j] * pres[max(n - delays[i, j], 0)][:, j]
+    return out
+
+
+@pytest.mark.parametrize("block, tail", [(1, 0), (3, 2), (4, 1), (7, 5)])
+def test_blocked_gather_equals_naive_gather_with_tail_blocks(block, tail):
+    rng = np.random.default_rng(3)
+    N, F = 6, 2
+    w = rng.uniform(0.1, 1.0, (N, N)) * (rng.uniform(size=(N, N)) < 0.6)
+    np.fill_diagonal(w, 0.0)
+    d = rng.integers(block, 3 * block + 9, (N, N))          # every delay >= the block length
+    conn = history.connection_slots(w != 0, d)
+    assert conn.min_delay >= block and conn.ring >= conn.max_delay + 1
+    assert conn.ring & (conn.ring - 1) == 0                  # a power of two: & (L - 1) is the modulo
+    n_total = 4 * conn.ring + tail                           # wraps the ring several times, ends with a short block
+    pres = rng.normal(size=(n_total + 1, F, N))              # pre(x_m), m = 0 .. n_total
+    buf = history.initial_history(jnp.asarray(pres[0]), conn, block)
+    ws = history.slot_weights(jnp.asarray(w), conn)
+    n0 = 0
+    while n0 < n_total:
+        n = min(block, n_total - n0)
+        got = np.asarray(history.delayed_sums(buf, jnp.int32(n0), ws, conn, F, n))      # (F, N, n + 1)
+        for k in range(n + 1):
+            np.testing.assert_allclose(got[:, :, k], _naive_sums(pres, w, d, n0 + k, F), rtol=1e-5, atol=1e-5)
+        buf = history.write(buf, jnp.int32(n0), jnp.asarray(pres[n0 + 1:n0 + n + 1]), conn, block)
+        # the mirror zone always equals the first B + 1 columns
+        np.testing.assert_array_equal(np.asarray(buf[:, :block + 1]), np.asarray(buf[:, conn.ring:]))
+        n0 += n
+
+
+def test_slots_weights_are_gathered_from_the_dense_matrix():
+    w = np.array([[0.0, 2.0, 0.0], [1.0, 0.0, 3.0], [0.0, 0.0, 0.0]])
+    d = np.array([[0, 4, 1], [2, 0, 0], [1, 1, 0]])
+    conn = history.connection_slots(w != 0, d)
+    # region 1's connection from 2 has zero delay: instantaneous, not a slot
+    assert conn.instant[1, 2] and conn.n_slots == 1
+    ws = np.asarray(history.slot_weights(jnp.asarray(w), conn))
+    np.testing.assert_array_equal(ws, [[2.0], [1.0], [0.0]])
+    np.testing.assert_array_equal(np.asarray(history.instant_weights(jnp.asarray(w), conn)),
+                                  [[0, 0, 0], [0, 0, 3.0], [0, 0, 0]])
+    # padding slots have delay 1 and weight 0; a weight outside the structure is masked everywhere
+    assert conn.delay[2, 0] == 1 and not conn.valid[2, 0]
+    w2 = w.copy()
+    w2[2, 0] = 5.0
+    np.testing.assert_array_equal(np.asarray(history.masked_weights(jnp.asarray(w2), conn)), w)
+
+
+def test_connections_compare_by_content():
+    w = np.ones((3, 3)) - np.eye(3)
+    a = history.connection_slots(w != 0, np.full((3, 3), 5))
+    b = history.connection_slots(w != 0, np.full((3, 3), 5))
+    c = history.connection_slots(w != 0, np.full((3, 3), 6))
+    assert a == b and hash(a) == hash(b) and a != c

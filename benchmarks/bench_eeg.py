@@ -22,7 +22,7 @@ import time
 
 def child_head(kind, sources):
     t0 = time.perf_counter()
-    from mne_nmm.adapters.head import default_head
+    from mne_nmm.datasets import default_head
 
     t_import = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -39,7 +39,7 @@ def child_head(kind, sources):
 def conversions(repeats=5):
     import numpy as np
 
-    from mne_nmm.adapters.head import default_head
+    from mne_nmm.datasets import default_head
     from mne_nmm.convert.mne import to_raw
     from mne_nmm.core.models.jansen_rit import JansenRit
     from mne_nmm.result import MonitorOutput, SimulationResult

@@ -8,7 +8,9 @@ got shape (66, 65)"). Nothing is silently changed.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
+import inspect
 import logging
 import numbers
 import operator
@@ -118,31 +120,100 @@ def soft_import(name, purpose, *, extra=None):
 
 
 def _level(verbose):
-    if isinstance(verbose, bool):
+    """Logging level (int) for a ``verbose`` value: bool, level name or int."""
+    if isinstance(verbose, (bool, np.bool_)):
         return logging.INFO if verbose else logging.WARNING
     if isinstance(verbose, str):
         level = getattr(logging, verbose.upper(), None)
         if not isinstance(level, int):
-            raise ValueError(f"verbose must be a bool, an int or one of DEBUG, INFO, WARNING, ERROR, got {verbose!r}.")
+            raise ValueError(f"verbose must be a bool, an int or one of DEBUG, INFO, WARNING, ERROR, CRITICAL, "
+                             f"got {verbose!r}.")
         return level
-    return int(verbose)
+    if isinstance(verbose, (numbers.Integral, np.integer)):
+        return int(verbose)
+    raise TypeError(f"verbose must be None, a bool, an int or a level name (e.g. 'DEBUG'), got "
+                    f"{_type_name(verbose)} instead.")
 
 
 def set_log_level(verbose=None):
-    """Set the mne_nmm logger level (``True``/``"INFO"``, ``False``/``"WARNING"``, ``"DEBUG"``, int)."""
+    """Set the ``mne_nmm`` logger level for the rest of the session.
+
+    This is the *global* setting (like :func:`mne.set_log_level`). Functions take a
+    per-call ``verbose=`` argument instead, handled by :func:`verbose`, which
+    restores the level when the call returns.
+
+    Parameters
+    ----------
+    verbose : bool | str | int | None
+        ``True``/``"INFO"``, ``False``/``"WARNING"``, ``"DEBUG"``, ``"ERROR"``, a
+        :mod:`logging` level, or ``None`` (leave the level unchanged).
+    """
     if verbose is not None:
         logger.setLevel(_level(verbose))
 
 
 @contextlib.contextmanager
 def use_log_level(verbose=None):
-    """Temporarily set the ``mne_nmm`` logger level for one call (MNE's ``verbose=`` semantics)."""
+    """Context manager: set the ``mne_nmm`` logger level inside the block, restore it after.
+
+    Parameters
+    ----------
+    verbose : bool | str | int | None
+        As in :func:`set_log_level`; ``None`` leaves the level unchanged.
+    """
     if verbose is None:
         yield
         return
+    level = _level(verbose)
     old = logger.level
-    logger.setLevel(_level(verbose))
+    logger.setLevel(level)
     try:
         yield
     finally:
         logger.setLevel(old)
+
+
+def verbose(function):
+    """Decorator: apply the function's ``verbose`` argument for the duration of the call.
+
+    Like :func:`mne.verbose`: the decorated function must have a ``verbose``
+    parameter (by convention the last one, default ``None``). Its value (given by
+    keyword, by position, or the default) is applied with :func:`use_log_level`
+    while the function runs; the ``mne_nmm`` logger level is restored afterwards,
+    also when the function raises. ``verbose=None`` keeps the current level (set
+    globally with :func:`set_log_level`). The signature, name and docstring are
+    kept (:func:`functools.wraps`), so ``inspect.signature`` and Sphinx see the
+    original.
+
+    Parameters
+    ----------
+    function : callable
+        A function with a ``verbose`` parameter.
+
+    Returns
+    -------
+    wrapper : callable
+        The decorated function.
+    """
+    sig = inspect.signature(function)
+    param = sig.parameters.get("verbose")
+    if param is None:
+        raise TypeError(f"@verbose needs a function with a 'verbose' parameter, got {function.__qualname__}"
+                        f"{sig}.")
+    positional = [p.name for p in sig.parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    index = positional.index("verbose") if "verbose" in positional else None
+    default = None if param.default is param.empty else param.default
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        if "verbose" in kwargs:
+            level = kwargs["verbose"]
+        elif index is not None and index < len(args):
+            level = args[index]
+        else:
+            level = default
+        with use_log_level(level):
+            return function(*args, **kwargs)
+
+    return wrapper

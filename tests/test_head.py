@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import mne_nmm as nmm
-from mne_nmm.adapters.head import (DEFAULT_DEV_HEAD_TRANSLATION_M, default_head, eeg_info, make_sphere_head,
-                                   meg_info, mni_to_head)
+from mne_nmm.adapters.head import DEFAULT_DEV_HEAD_TRANSLATION_M, eeg_info, make_sphere_head, meg_info, mni_to_head
+from mne_nmm.datasets import default_head
 
 pytestmark = pytest.mark.realdata
 FSAVERAGE = os.path.join(os.path.dirname(mne.__file__), "data", "fsaverage")

@@ -7,7 +7,8 @@ nib = pytest.importorskip("nibabel")
 pytest.importorskip("nilearn")
 from nilearn.maskers import NiftiLabelsMasker  # noqa: E402
 
-from mne_nmm.adapters.atlas import atlas_from_labels_img, load_atlas, mni_grid  # noqa: E402
+from mne_nmm.adapters.atlas import atlas_from_labels_img, mni_grid  # noqa: E402
+from mne_nmm.datasets import load_atlas  # noqa: E402
 from mne_nmm.convert.nifti import region_bold, to_nifti, to_surface  # noqa: E402
 from mne_nmm.result import MonitorOutput  # noqa: E402
 

@@ -115,7 +115,8 @@ print("FC r (HRF vs empirical) = %.3f" % fc_similarity(fc_hrf, fc_emp)["r"])
 # small (~90 MB here as float32); the TR is in the header.
 from nilearn.maskers import NiftiLabelsMasker  # noqa: E402
 
-from mne_nmm.adapters.atlas import extract_region_signals, load_atlas  # noqa: E402
+from mne_nmm.adapters.atlas import extract_region_signals  # noqa: E402
+from mne_nmm.datasets import load_atlas  # noqa: E402
 from mne_nmm.convert.nifti import to_nifti  # noqa: E402
 
 aal2 = load_atlas("aal2").select(conn.region_names).resample(3)

@@ -21,7 +21,7 @@ and forward model.
 # %%
 # The default head
 # ----------------
-# :func:`~mne_nmm.adapters.head.default_head` builds an EEG head for tvb76
+# :func:`~mne_nmm.datasets.default_head` builds an EEG head for tvb76
 # without any download: the 70 electrodes of MNE's ``fsaverage_1010`` montage, a
 # 4-shell sphere fitted to them, and TVB's 16384-vertex cortex as sources,
 # oriented along the cortical normals and grouped by region. Each region's
@@ -33,7 +33,7 @@ import mne
 import numpy as np
 
 import mne_nmm as nmm
-from mne_nmm.adapters.head import default_head
+from mne_nmm.datasets import default_head
 from mne_nmm.convert.mne import to_epochs, to_raw, to_source_estimate
 from mne_nmm.eeg import plot_eeg_summary, pulse_stimulus
 from mne_nmm.monitors.leadfield import EEG, MEG

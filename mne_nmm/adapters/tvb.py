@@ -34,7 +34,7 @@ import zipfile
 
 import numpy as np
 
-from .._validate import logger, validate_type
+from .._validate import logger, validate_type, verbose
 from ..connectome import Connectome, record_change
 
 __all__ = ["read_tvb_connectivity"]
@@ -57,6 +57,7 @@ _KINDS = {
 _NULL_TOKENS = {"none", "nan", "null"}
 
 
+@verbose
 def read_tvb_connectivity(path, *, name=None, coordinate_frame="unknown", verbose=None):
     """Read a TVB connectivity ZIP file into a :class:`~mne_nmm.Connectome`.
 
@@ -105,9 +106,6 @@ def read_tvb_connectivity(path, *, name=None, coordinate_frame="unknown", verbos
     is recorded in ``info["changes"]``. Trailing ``None`` columns in the centres
     (tvb66) are ignored and noted in ``info["notes"]``.
     """
-    from .._validate import set_log_level
-
-    set_log_level(verbose)
     validate_type(path, "path-like", "path")
     path = os.fspath(path)
     if not os.path.exists(path):

@@ -16,14 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validate import check_array, check_positive, logger, use_log_level, validate_type
+from .._validate import check_array, check_positive, logger, validate_type, verbose
 
 __all__ = ["TimeSeries", "as_timeseries"]
-
-
-def _verbose(verbose):
-    """Temporarily set the ``mne_nmm`` logger level (MNE's ``verbose`` semantics)."""
-    return use_log_level(verbose)
 
 
 @dataclass(frozen=True, eq=False)
@@ -241,6 +236,7 @@ def _from_image(img, labels_img, sfreq_hz, channel_names):
     return data, sf, channel_names, 1, "bold", f"{type(img).__name__} via NiftiLabelsMasker", None
 
 
+@verbose
 def as_timeseries(data, *, sfreq_hz=None, monitor=None, variable=None, picks=None, labels_img=None,
                   channel_names=None, verbose=None):
     """Normalise any supported input to a time-major :class:`TimeSeries`.
@@ -291,67 +287,66 @@ def as_timeseries(data, *, sfreq_hz=None, monitor=None, variable=None, picks=Non
     ts : TimeSeries
         ``ts.data`` has shape (n_times, n_channels), float64, finite.
     """
-    with _verbose(verbose):
-        if channel_names is not None:
-            validate_type(channel_names, (list, tuple), "channel_names")
-            channel_names = tuple(str(c) for c in channel_names)
-        if isinstance(data, TimeSeries):
-            for name, val in (("monitor", monitor), ("variable", variable), ("picks", picks),
-                              ("labels_img", labels_img)):
-                if val is not None:
-                    raise ValueError(f"{name} cannot be used when data is already a TimeSeries, got {val!r}.")
-            sf = _merge_sfreq(data.sfreq_hz, sfreq_hz, "TimeSeries")
-            ts = data.with_data(data.data, sfreq_hz=sf,
-                                channel_names=data.channel_names if channel_names is None else channel_names)
-            return ts
-        from ..result import MonitorOutput, SimulationResult
-
-        if monitor is not None and not isinstance(data, SimulationResult):
-            raise ValueError(f"monitor={monitor!r} is only meaningful when data is a SimulationResult, "
-                             f"got {type(data).__name__}.")
-        if isinstance(data, SimulationResult):
-            if monitor is None and len(data.outputs) != 1:
-                raise ValueError(f"monitor must be given: this SimulationResult records {list(data.outputs)}.")
-            out = data.output if monitor is None else data[monitor]
-            parts = _from_monitor(out, variable, sfreq_hz, channel_names)
-        elif isinstance(data, MonitorOutput):
-            parts = _from_monitor(data, variable, sfreq_hz, channel_names)
-        elif variable is not None:
-            raise ValueError(f"variable={variable!r} is only meaningful for MonitorOutput/SimulationResult input, "
-                             f"got {type(data).__name__}.")
-        elif _is_mne_object(data):
-            parts = _from_mne(data, picks, sfreq_hz, channel_names)
-        elif _is_image(data) or (labels_img is not None and isinstance(data, (str, os.PathLike))):
-            if isinstance(data, (str, os.PathLike)):
-                import nibabel as nib
-
-                data = nib.load(data)
-            parts = _from_image(data, labels_img, sfreq_hz, channel_names)
-        elif isinstance(data, np.ndarray):
-            if picks is not None or labels_img is not None:
-                raise ValueError("picks and labels_img only apply to MNE objects and images; data is a numpy array.")
-            arr = check_array(data, "data", ndim=2)
-            sf = None if sfreq_hz is None else check_positive(sfreq_hz, "sfreq_hz")
-            names = channel_names if channel_names is not None else tuple(f"ch{k}" for k in range(arr.shape[1]))
-            parts = (arr, sf, names, 1, "region", "numpy array", None)
-        else:
-            raise TypeError("data must be an ndarray (n_times, n_channels), a MonitorOutput, a SimulationResult, "
-                            "an MNE Raw/Epochs/Evoked/SourceEstimate, a 4D nibabel image (with labels_img) or a "
-                            f"TimeSeries, got {type(data).__name__} instead.")
-        arr, sf, names, n_seg, kind, source, info = parts
-        arr = check_array(arr, "data", ndim=2)
-        if len(names) != arr.shape[1]:
-            raise ValueError(f"channel_names must have one entry per channel ({arr.shape[1]}), got {len(names)}.")
-        if arr.shape[0] < 2:
-            raise ValueError(f"data must have at least 2 time samples, got shape {arr.shape} "
-                             "(arrays are time-major: (n_times, n_channels)).")
-        ts = TimeSeries(data=np.ascontiguousarray(arr, dtype=float), sfreq_hz=sf, channel_names=tuple(names),
-                        n_segments=n_seg, kind=kind, source=source, info=info)
-        logger.debug("as_timeseries: %r", ts)
+    if channel_names is not None:
+        validate_type(channel_names, (list, tuple), "channel_names")
+        channel_names = tuple(str(c) for c in channel_names)
+    if isinstance(data, TimeSeries):
+        for name, val in (("monitor", monitor), ("variable", variable), ("picks", picks),
+                          ("labels_img", labels_img)):
+            if val is not None:
+                raise ValueError(f"{name} cannot be used when data is already a TimeSeries, got {val!r}.")
+        sf = _merge_sfreq(data.sfreq_hz, sfreq_hz, "TimeSeries")
+        ts = data.with_data(data.data, sfreq_hz=sf,
+                            channel_names=data.channel_names if channel_names is None else channel_names)
         return ts
+    from ..result import MonitorOutput, SimulationResult
+
+    if monitor is not None and not isinstance(data, SimulationResult):
+        raise ValueError(f"monitor={monitor!r} is only meaningful when data is a SimulationResult, "
+                         f"got {type(data).__name__}.")
+    if isinstance(data, SimulationResult):
+        if monitor is None and len(data.outputs) != 1:
+            raise ValueError(f"monitor must be given: this SimulationResult records {list(data.outputs)}.")
+        out = data.output if monitor is None else data[monitor]
+        parts = _from_monitor(out, variable, sfreq_hz, channel_names)
+    elif isinstance(data, MonitorOutput):
+        parts = _from_monitor(data, variable, sfreq_hz, channel_names)
+    elif variable is not None:
+        raise ValueError(f"variable={variable!r} is only meaningful for MonitorOutput/SimulationResult input, "
+                         f"got {type(data).__name__}.")
+    elif _is_mne_object(data):
+        parts = _from_mne(data, picks, sfreq_hz, channel_names)
+    elif _is_image(data) or (labels_img is not None and isinstance(data, (str, os.PathLike))):
+        if isinstance(data, (str, os.PathLike)):
+            import nibabel as nib
+
+            data = nib.load(data)
+        parts = _from_image(data, labels_img, sfreq_hz, channel_names)
+    elif isinstance(data, np.ndarray):
+        if picks is not None or labels_img is not None:
+            raise ValueError("picks and labels_img only apply to MNE objects and images; data is a numpy array.")
+        arr = check_array(data, "data", ndim=2)
+        sf = None if sfreq_hz is None else check_positive(sfreq_hz, "sfreq_hz")
+        names = channel_names if channel_names is not None else tuple(f"ch{k}" for k in range(arr.shape[1]))
+        parts = (arr, sf, names, 1, "region", "numpy array", None)
+    else:
+        raise TypeError("data must be an ndarray (n_times, n_channels), a MonitorOutput, a SimulationResult, "
+                        "an MNE Raw/Epochs/Evoked/SourceEstimate, a 4D nibabel image (with labels_img) or a "
+                        f"TimeSeries, got {type(data).__name__} instead.")
+    arr, sf, names, n_seg, kind, source, info = parts
+    arr = check_array(arr, "data", ndim=2)
+    if len(names) != arr.shape[1]:
+        raise ValueError(f"channel_names must have one entry per channel ({arr.shape[1]}), got {len(names)}.")
+    if arr.shape[0] < 2:
+        raise ValueError(f"data must have at least 2 time samples, got shape {arr.shape} "
+                         "(arrays are time-major: (n_times, n_channels)).")
+    ts = TimeSeries(data=np.ascontiguousarray(arr, dtype=float), sfreq_hz=sf, channel_names=tuple(names),
+                    n_segments=n_seg, kind=kind, source=source, info=info)
+    logger.debug("as_timeseries: %r", ts)
+    return ts
 
 
-def _bandpass(ts, band, *, purpose):
+def bandpass(ts, band, *, purpose):
     """Band-pass a TimeSeries with MNE's default zero-phase FIR filter (per segment).
 
     ``band`` is ``(l_freq, h_freq)`` in Hz (either may be None for high/low-pass),
@@ -381,7 +376,7 @@ def _bandpass(ts, band, *, purpose):
     return ts.with_data(out.reshape(ts.data.shape))
 
 
-def _analytic(ts):
+def analytic(ts):
     """Analytic signal (scipy.signal.hilbert, zero-padded to a fast length), per segment."""
     from scipy.fft import next_fast_len
     from scipy.signal import hilbert
@@ -390,3 +385,31 @@ def _analytic(ts):
     n = segs.shape[1]
     z = hilbert(segs, N=next_fast_len(n), axis=1)[:, :n]
     return z.reshape(ts.data.shape)
+
+
+def normalise_pair(simulated, empirical, sfreq_hz, monitor, variable, picks, labels_img):
+    """as_timeseries on both sides; each option goes to the side(s) it applies to."""
+    from ..result import MonitorOutput, SimulationResult
+
+    if isinstance(sfreq_hz, (tuple, list)):
+        if len(sfreq_hz) != 2:
+            raise ValueError(f"sfreq_hz must be a number or a (simulated, empirical) pair, got {sfreq_hz!r}.")
+        sf = tuple(sfreq_hz)
+    else:
+        sf = (sfreq_hz, sfreq_hz)
+    out = []
+    for side, d, s in (("simulated", simulated, sf[0]), ("empirical", empirical, sf[1])):
+        kw = {}
+        if isinstance(d, (SimulationResult, MonitorOutput)):
+            kw["variable"] = variable
+            if isinstance(d, SimulationResult):
+                kw["monitor"] = monitor
+        elif type(d).__module__.split(".")[0] == "mne":
+            kw["picks"] = picks
+        elif not isinstance(d, (np.ndarray, TimeSeries)):
+            kw["labels_img"] = labels_img
+        try:
+            out.append(as_timeseries(d, sfreq_hz=s, **kw))
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"{side}: {err}") from None
+    return out

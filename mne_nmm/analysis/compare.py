@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_positive, logger, validate_type
-from ._inputs import TimeSeries, _bandpass, _verbose, as_timeseries
+from .._validate import check_positive, logger, validate_type, verbose
+from ._common import on_common_grid
+from ._inputs import bandpass, normalise_pair
 from .envelope import envelope_correlation
 from .fc import fc_similarity, functional_connectivity
 from .fcd import fcd_distance, fcd_matrix
-from .spectra import _on_common_grid, median_frequency, peak_frequency, psd, spectral_chi2
+from .spectra import median_frequency, peak_frequency, psd, spectral_chi2
 from .synchrony import kuramoto_order, metastability
 
 __all__ = ["compare"]
@@ -17,39 +18,12 @@ __all__ = ["compare"]
 _MEASURES = ("fc", "fcd", "psd", "synchrony", "aec")
 
 
-def _normalise_pair(simulated, empirical, sfreq_hz, monitor, variable, picks, labels_img):
-    """as_timeseries on both sides; each option goes to the side(s) it applies to."""
-    from ..result import MonitorOutput, SimulationResult
-
-    if isinstance(sfreq_hz, (tuple, list)):
-        if len(sfreq_hz) != 2:
-            raise ValueError(f"sfreq_hz must be a number or a (simulated, empirical) pair, got {sfreq_hz!r}.")
-        sf = tuple(sfreq_hz)
-    else:
-        sf = (sfreq_hz, sfreq_hz)
-    out = []
-    for side, d, s in (("simulated", simulated, sf[0]), ("empirical", empirical, sf[1])):
-        kw = {}
-        if isinstance(d, (SimulationResult, MonitorOutput)):
-            kw["variable"] = variable
-            if isinstance(d, SimulationResult):
-                kw["monitor"] = monitor
-        elif type(d).__module__.split(".")[0] == "mne":
-            kw["picks"] = picks
-        elif not isinstance(d, (np.ndarray, TimeSeries)):
-            kw["labels_img"] = labels_img
-        try:
-            out.append(as_timeseries(d, sfreq_hz=s, **kw))
-        except (TypeError, ValueError) as err:
-            raise type(err)(f"{side}: {err}") from None
-    return out
-
-
 def _row(measure, score, value, simulated=np.nan, empirical=np.nan, better="", description=""):
     return dict(measure=measure, score=score, value=float(value), simulated=float(simulated),
                 empirical=float(empirical), better=better, description=description)
 
 
+@verbose
 def compare(simulated, empirical, *, measures=None, sfreq_hz=None, band=None, window_s=None, step_s=None,
             psd_window_s=None, fmin=None, fmax=None, synchrony_band=None, aec_band=None, monitor=None,
             variable=None, picks=None, labels_img=None, verbose=None):
@@ -115,86 +89,85 @@ def compare(simulated, empirical, *, measures=None, sfreq_hz=None, band=None, wi
     """
     import pandas as pd
 
-    with _verbose(verbose):
-        if measures is None:
-            measures = ["fc", "psd"] + (["fcd"] if window_s is not None else [])
-        if isinstance(measures, str):
-            measures = [measures]
-        validate_type(measures, (list, tuple), "measures")
-        for m in measures:
-            if m not in _MEASURES:
-                raise ValueError(f"Invalid value in 'measures': allowed are {', '.join(map(repr, _MEASURES))}, "
-                                 f"got {m!r}.")
-        sim, emp = _normalise_pair(simulated, empirical, sfreq_hz, monitor, variable, picks, labels_img)
-        sim = _bandpass(sim, band, purpose="band-pass filtering (simulated)")
-        emp = _bandpass(emp, band, purpose="band-pass filtering (empirical)")
-        region_measures = [m for m in measures if m in ("fc", "fcd", "aec")]
-        if region_measures and sim.n_channels != emp.n_channels:
-            raise ValueError(f"{region_measures} compare regions one to one: simulated has {sim.n_channels} "
-                             f"channels, empirical {emp.n_channels}.")
-        settings = dict(band=band, simulated=repr(sim), empirical=repr(emp))
-        rows = []
-        if "fc" in measures:
-            s = fc_similarity(functional_connectivity(sim), functional_connectivity(emp))
-            rows.append(_row("fc", "fc_r", s["r"], better="higher",
-                             description="Pearson r of FC upper triangles"))
-            rows.append(_row("fc", "fc_rmse", s["rmse"], better="lower",
-                             description="RMSE of FC upper triangles"))
-        if "fcd" in measures:
-            if window_s is None or step_s is None:
-                raise ValueError("window_s and step_s (seconds) are required for the 'fcd' measure, e.g. "
-                                 "window_s=60, step_s=2 for BOLD.")
-            fcds = [fcd_matrix(ts, window_s=window_s, step_s=step_s) for ts in (sim, emp)]
-            rows.append(_row("fcd", "fcd_ks", fcd_distance(*fcds, metric="ks"), better="lower",
-                             description="KS statistic between FCD distributions"))
-            rows.append(_row("fcd", "fcd_wasserstein", fcd_distance(*fcds, metric="wasserstein"),
-                             better="lower", description="Wasserstein distance between FCD distributions"))
-            settings.update(window_s=window_s, step_s=step_s)
-        if "psd" in measures:
-            sfs = (sim.require_sfreq("spectra (simulated)"), emp.require_sfreq("spectra (empirical)"))
-            if psd_window_s is None:
-                lo = int(np.argmin(sfs))
-                lens = (sim.n_times // sim.n_segments, emp.n_times // emp.n_segments)
-                psd_window_s = min(256, lens[lo]) / sfs[lo]
-                psd_window_s = min(psd_window_s, lens[0] / sfs[0], lens[1] / sfs[1])
-            psd_window_s = check_positive(psd_window_s, "psd_window_s")
-            top = min(sfs) / 2 if fmax is None else fmax
-            spectra = [psd(ts, fmin=fmin, fmax=top, window_s=psd_window_s) for ts in (sim, emp)]
-            (p_s, f_s), (p_e, f_e) = spectra
-            g_s, g_e, f = _on_common_grid(p_s.mean(axis=1), f_s, p_e.mean(axis=1), f_e)
-            rows.append(_row("psd", "psd_chi2", spectral_chi2(g_s, g_e), better="lower",
-                             description="chi2 distance of normalised mean spectra (0 same, 2 disjoint)"))
-            if sim.n_channels == emp.n_channels:
-                r_s, r_e, _ = _on_common_grid(p_s, f_s, p_e, f_e)
-                rows.append(_row("psd", "psd_chi2_regional", np.mean(spectral_chi2(r_s, r_e)), better="lower",
-                                 description="mean over regions of the chi2 spectral distance"))
-            pk = [peak_frequency(g, f) for g in (g_s, g_e)]
-            rows.append(_row("psd", "peak_frequency_hz", pk[0] - pk[1], pk[0], pk[1], better="closer to 0",
-                             description="peak frequency of the mean spectrum (simulated - empirical), Hz"))
-            md = [median_frequency(g, f) for g in (g_s, g_e)]
-            rows.append(_row("psd", "median_frequency_hz", md[0] - md[1], md[0], md[1], better="closer to 0",
-                             description="median frequency of the mean spectrum (simulated - empirical), Hz"))
-            settings.update(psd_window_s=psd_window_s, fmin=fmin, fmax=top, freq_resolution_hz=float(f[1] - f[0])
-                            if f.size > 1 else np.nan)
-        if "synchrony" in measures:
-            orders = [kuramoto_order(ts, band=synchrony_band) for ts in (sim, emp)]
-            mr = [float(np.mean(o)) for o in orders]
-            ms = [metastability(o) for o in orders]
-            rows.append(_row("synchrony", "mean_order", mr[0] - mr[1], mr[0], mr[1], better="closer to 0",
-                             description="time-mean Kuramoto order parameter (simulated - empirical)"))
-            rows.append(_row("synchrony", "metastability", ms[0] - ms[1], ms[0], ms[1], better="closer to 0",
-                             description="std of the Kuramoto order parameter (simulated - empirical)"))
-            settings.update(synchrony_band=synchrony_band)
-        if "aec" in measures:
-            if aec_band is None:
-                raise ValueError("aec_band=(l_freq, h_freq) in Hz is required for the 'aec' measure.")
-            aecs = [envelope_correlation(ts, band=aec_band, orthogonalize="pairwise") for ts in (sim, emp)]
-            s = fc_similarity(aecs[0], aecs[1])
-            rows.append(_row("aec", "aec_orth_r", s["r"], better="higher",
-                             description="Pearson r of orthogonalised envelope-FC upper triangles"))
-            settings.update(aec_band=aec_band)
-        df = pd.DataFrame(rows, columns=["measure", "score", "value", "simulated", "empirical", "better",
-                                         "description"])
-        df.attrs["settings"] = settings
-        logger.info("compare: %d scores (%s)", len(df), ", ".join(measures))
-        return df
+    if measures is None:
+        measures = ["fc", "psd"] + (["fcd"] if window_s is not None else [])
+    if isinstance(measures, str):
+        measures = [measures]
+    validate_type(measures, (list, tuple), "measures")
+    for m in measures:
+        if m not in _MEASURES:
+            raise ValueError(f"Invalid value in 'measures': allowed are {', '.join(map(repr, _MEASURES))}, "
+                             f"got {m!r}.")
+    sim, emp = normalise_pair(simulated, empirical, sfreq_hz, monitor, variable, picks, labels_img)
+    sim = bandpass(sim, band, purpose="band-pass filtering (simulated)")
+    emp = bandpass(emp, band, purpose="band-pass filtering (empirical)")
+    region_measures = [m for m in measures if m in ("fc", "fcd", "aec")]
+    if region_measures and sim.n_channels != emp.n_channels:
+        raise ValueError(f"{region_measures} compare regions one to one: simulated has {sim.n_channels} "
+                         f"channels, empirical {emp.n_channels}.")
+    settings = dict(band=band, simulated=repr(sim), empirical=repr(emp))
+    rows = []
+    if "fc" in measures:
+        s = fc_similarity(functional_connectivity(sim), functional_connectivity(emp))
+        rows.append(_row("fc", "fc_r", s["r"], better="higher",
+                         description="Pearson r of FC upper triangles"))
+        rows.append(_row("fc", "fc_rmse", s["rmse"], better="lower",
+                         description="RMSE of FC upper triangles"))
+    if "fcd" in measures:
+        if window_s is None or step_s is None:
+            raise ValueError("window_s and step_s (seconds) are required for the 'fcd' measure, e.g. "
+                             "window_s=60, step_s=2 for BOLD.")
+        fcds = [fcd_matrix(ts, window_s=window_s, step_s=step_s) for ts in (sim, emp)]
+        rows.append(_row("fcd", "fcd_ks", fcd_distance(*fcds, metric="ks"), better="lower",
+                         description="KS statistic between FCD distributions"))
+        rows.append(_row("fcd", "fcd_wasserstein", fcd_distance(*fcds, metric="wasserstein"),
+                         better="lower", description="Wasserstein distance between FCD distributions"))
+        settings.update(window_s=window_s, step_s=step_s)
+    if "psd" in measures:
+        sfs = (sim.require_sfreq("spectra (simulated)"), emp.require_sfreq("spectra (empirical)"))
+        if psd_window_s is None:
+            lo = int(np.argmin(sfs))
+            lens = (sim.n_times // sim.n_segments, emp.n_times // emp.n_segments)
+            psd_window_s = min(256, lens[lo]) / sfs[lo]
+            psd_window_s = min(psd_window_s, lens[0] / sfs[0], lens[1] / sfs[1])
+        psd_window_s = check_positive(psd_window_s, "psd_window_s")
+        top = min(sfs) / 2 if fmax is None else fmax
+        spectra = [psd(ts, fmin=fmin, fmax=top, window_s=psd_window_s) for ts in (sim, emp)]
+        (p_s, f_s), (p_e, f_e) = spectra
+        g_s, g_e, f = on_common_grid(p_s.mean(axis=1), f_s, p_e.mean(axis=1), f_e)
+        rows.append(_row("psd", "psd_chi2", spectral_chi2(g_s, g_e), better="lower",
+                         description="chi2 distance of normalised mean spectra (0 same, 2 disjoint)"))
+        if sim.n_channels == emp.n_channels:
+            r_s, r_e, _ = on_common_grid(p_s, f_s, p_e, f_e)
+            rows.append(_row("psd", "psd_chi2_regional", np.mean(spectral_chi2(r_s, r_e)), better="lower",
+                             description="mean over regions of the chi2 spectral distance"))
+        pk = [peak_frequency(g, f) for g in (g_s, g_e)]
+        rows.append(_row("psd", "peak_frequency_hz", pk[0] - pk[1], pk[0], pk[1], better="closer to 0",
+                         description="peak frequency of the mean spectrum (simulated - empirical), Hz"))
+        md = [median_frequency(g, f) for g in (g_s, g_e)]
+        rows.append(_row("psd", "median_frequency_hz", md[0] - md[1], md[0], md[1], better="closer to 0",
+                         description="median frequency of the mean spectrum (simulated - empirical), Hz"))
+        settings.update(psd_window_s=psd_window_s, fmin=fmin, fmax=top, freq_resolution_hz=float(f[1] - f[0])
+                        if f.size > 1 else np.nan)
+    if "synchrony" in measures:
+        orders = [kuramoto_order(ts, band=synchrony_band) for ts in (sim, emp)]
+        mr = [float(np.mean(o)) for o in orders]
+        ms = [metastability(o) for o in orders]
+        rows.append(_row("synchrony", "mean_order", mr[0] - mr[1], mr[0], mr[1], better="closer to 0",
+                         description="time-mean Kuramoto order parameter (simulated - empirical)"))
+        rows.append(_row("synchrony", "metastability", ms[0] - ms[1], ms[0], ms[1], better="closer to 0",
+                         description="std of the Kuramoto order parameter (simulated - empirical)"))
+        settings.update(synchrony_band=synchrony_band)
+    if "aec" in measures:
+        if aec_band is None:
+            raise ValueError("aec_band=(l_freq, h_freq) in Hz is required for the 'aec' measure.")
+        aecs = [envelope_correlation(ts, band=aec_band, orthogonalize="pairwise") for ts in (sim, emp)]
+        s = fc_similarity(aecs[0], aecs[1])
+        rows.append(_row("aec", "aec_orth_r", s["r"], better="higher",
+                         description="Pearson r of orthogonalised envelope-FC upper triangles"))
+        settings.update(aec_band=aec_band)
+    df = pd.DataFrame(rows, columns=["measure", "score", "value", "simulated", "empirical", "better",
+                                     "description"])
+    df.attrs["settings"] = settings
+    logger.info("compare: %d scores (%s)", len(df), ", ".join(measures))
+    return df

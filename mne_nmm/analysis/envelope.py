@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_option, validate_type
-from ._inputs import _analytic, _bandpass, _verbose, as_timeseries
+from .._validate import check_option, validate_type, verbose
+from ._inputs import analytic, as_timeseries, bandpass
 
 __all__ = ["envelope_correlation"]
 
@@ -45,6 +45,7 @@ def _aec_segment(z, orthogonalize, log, absolute):
     return (corr + corr.T) / 2
 
 
+@verbose
 def envelope_correlation(data, *, band=None, orthogonalize=False, log=False, absolute=True, sfreq_hz=None,
                          monitor=None, variable=None, picks=None, labels_img=None, verbose=None):
     """Amplitude-envelope correlation (AEC), optionally leakage-corrected.
@@ -99,15 +100,14 @@ def envelope_correlation(data, *, band=None, orthogonalize=False, log=False, abs
     connectivity in MEG: a multivariate approach insensitive to linear source
     leakage. NeuroImage 63, 910-920.
     """
-    with _verbose(verbose):
-        check_option("orthogonalize", orthogonalize, (False, "pairwise"))
-        validate_type(log, bool, "log")
-        validate_type(absolute, bool, "absolute")
-        ts = as_timeseries(data, sfreq_hz=sfreq_hz, monitor=monitor, variable=variable, picks=picks,
-                           labels_img=labels_img)
-        if ts.n_channels < 2:
-            raise ValueError(f"envelope_correlation needs at least 2 channels, got {ts.n_channels}.")
-        ts = _bandpass(ts, band, purpose="band-pass filtering")
-        z = _analytic(ts).reshape(ts.n_segments, -1, ts.n_channels)
-        mats = [_aec_segment(seg, orthogonalize, log, absolute) for seg in z]
-        return np.mean(mats, axis=0)
+    check_option("orthogonalize", orthogonalize, (False, "pairwise"))
+    validate_type(log, bool, "log")
+    validate_type(absolute, bool, "absolute")
+    ts = as_timeseries(data, sfreq_hz=sfreq_hz, monitor=monitor, variable=variable, picks=picks,
+                       labels_img=labels_img)
+    if ts.n_channels < 2:
+        raise ValueError(f"envelope_correlation needs at least 2 channels, got {ts.n_channels}.")
+    ts = bandpass(ts, band, purpose="band-pass filtering")
+    z = analytic(ts).reshape(ts.n_segments, -1, ts.n_channels)
+    mats = [_aec_segment(seg, orthogonalize, log, absolute) for seg in z]
+    return np.mean(mats, axis=0)

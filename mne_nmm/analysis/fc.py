@@ -4,27 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_array, check_option, logger, validate_type
-from ._inputs import TimeSeries, _bandpass, _verbose, as_timeseries
+from .._validate import check_array, check_option, logger, validate_type, verbose
+from ._common import as_matrix, pearson
+from ._inputs import as_timeseries, bandpass
 
 __all__ = ["functional_connectivity", "fisher_z", "fc_similarity", "upper_triangle"]
 
 _KINDS = ("correlation", "partial correlation", "partial", "tangent", "covariance")
-
-
-def _pearson(x, *, what="data"):
-    """Pearson correlation of the columns of a time-major array (n_times, n)."""
-    xc = x - x.mean(axis=0)
-    ss = np.sqrt(np.einsum("ti,ti->i", xc, xc))
-    bad = np.flatnonzero(ss <= np.finfo(float).tiny * max(1, x.shape[0]))
-    if bad.size:
-        raise ValueError(f"{what} has constant channel(s) {bad.tolist()}: their correlation is undefined. "
-                         "Drop them or check the input.")
-    xn = xc / ss
-    r = xn.T @ xn
-    np.clip(r, -1.0, 1.0, out=r)
-    np.fill_diagonal(r, 1.0)
-    return r
 
 
 def upper_triangle(matrix, *, k=1):
@@ -79,6 +65,7 @@ def _nilearn_connectivity(list_of_data, kind):
     return np.asarray(cm.fit_transform([np.asarray(x) for x in list_of_data]), dtype=float)
 
 
+@verbose
 def functional_connectivity(data, *, kind="correlation", fisher=False, band=None, sfreq_hz=None, monitor=None,
                             variable=None, picks=None, labels_img=None, verbose=None):
     """Static functional connectivity (FC) of one recording or a group.
@@ -113,52 +100,41 @@ def functional_connectivity(data, *, kind="correlation", fisher=False, band=None
     fc : ndarray, shape (n_regions, n_regions) | (n_recordings, n_regions, n_regions)
         Symmetric FC matrix (a stack for list input).
     """
-    with _verbose(verbose):
-        validate_type(kind, str, "kind")
-        check_option("kind", kind, _KINDS)
-        kind = "partial correlation" if kind == "partial" else kind
-        validate_type(fisher, bool, "fisher")
-        if fisher and kind in ("covariance", "tangent"):
-            raise ValueError(f"fisher=True only applies to correlation kinds, got kind={kind!r}.")
-        group = isinstance(data, list)
-        items = data if group else [data]
-        if group and len(items) == 0:
-            raise ValueError("data is an empty list; give at least one recording.")
-        series = [_bandpass(as_timeseries(d, sfreq_hz=sfreq_hz, monitor=monitor, variable=variable, picks=picks,
-                                          labels_img=labels_img), band, purpose="band-pass filtering")
-                  for d in items]
-        n_ch = {ts.n_channels for ts in series}
-        if len(n_ch) > 1:
-            raise ValueError(f"all recordings in data must have the same number of channels, got {sorted(n_ch)}.")
-        for ts in series:
-            if ts.n_times < 3:
-                raise ValueError(f"data must have at least 3 time samples for FC, got {ts.n_times} ({ts.source}).")
-        if kind == "tangent" and len(series) < 2:
-            raise ValueError("kind='tangent' is defined relative to a group mean and needs a list of at least 2 "
-                             "recordings; a single recording gives a zero matrix.")
-        if kind == "correlation":
-            out = np.stack([_pearson(ts.data) for ts in series])
-        elif kind == "covariance":
-            out = np.stack([np.cov(ts.data, rowvar=False) for ts in series])
-        else:
-            logger.info("FC kind=%r via nilearn ConnectivityMeasure(cov_estimator=EmpiricalCovariance())", kind)
-            out = _nilearn_connectivity([ts.data for ts in series], kind)
-        if fisher:
-            out = out.copy()
-            for m in out:
-                np.fill_diagonal(m, 0.0)
-            out = np.arctanh(np.clip(out, -1.0, 1.0))
-        return out if group else out[0]
-
-
-def _as_matrix(fc, name):
-    if isinstance(fc, TimeSeries):
-        raise TypeError(f"{name} must be an FC matrix (n, n), got a TimeSeries; compute it with "
-                        "functional_connectivity first.")
-    m = check_array(fc, name, ndim=2)
-    if m.shape[0] != m.shape[1]:
-        raise ValueError(f"{name} must be square (n_regions, n_regions), got shape {m.shape}.")
-    return m
+    validate_type(kind, str, "kind")
+    check_option("kind", kind, _KINDS)
+    kind = "partial correlation" if kind == "partial" else kind
+    validate_type(fisher, bool, "fisher")
+    if fisher and kind in ("covariance", "tangent"):
+        raise ValueError(f"fisher=True only applies to correlation kinds, got kind={kind!r}.")
+    group = isinstance(data, list)
+    items = data if group else [data]
+    if group and len(items) == 0:
+        raise ValueError("data is an empty list; give at least one recording.")
+    series = [bandpass(as_timeseries(d, sfreq_hz=sfreq_hz, monitor=monitor, variable=variable, picks=picks,
+                                      labels_img=labels_img), band, purpose="band-pass filtering")
+              for d in items]
+    n_ch = {ts.n_channels for ts in series}
+    if len(n_ch) > 1:
+        raise ValueError(f"all recordings in data must have the same number of channels, got {sorted(n_ch)}.")
+    for ts in series:
+        if ts.n_times < 3:
+            raise ValueError(f"data must have at least 3 time samples for FC, got {ts.n_times} ({ts.source}).")
+    if kind == "tangent" and len(series) < 2:
+        raise ValueError("kind='tangent' is defined relative to a group mean and needs a list of at least 2 "
+                         "recordings; a single recording gives a zero matrix.")
+    if kind == "correlation":
+        out = np.stack([pearson(ts.data) for ts in series])
+    elif kind == "covariance":
+        out = np.stack([np.cov(ts.data, rowvar=False) for ts in series])
+    else:
+        logger.info("FC kind=%r via nilearn ConnectivityMeasure(cov_estimator=EmpiricalCovariance())", kind)
+        out = _nilearn_connectivity([ts.data for ts in series], kind)
+    if fisher:
+        out = out.copy()
+        for m in out:
+            np.fill_diagonal(m, 0.0)
+        out = np.arctanh(np.clip(out, -1.0, 1.0))
+    return out if group else out[0]
 
 
 def fc_similarity(fc_a, fc_b, *, fisher=False):
@@ -177,8 +153,8 @@ def fc_similarity(fc_a, fc_b, *, fisher=False):
         ``"r"``: Pearson correlation of the upper triangles; ``"rmse"``: root mean
         squared difference of the upper triangles (units of the FC values).
     """
-    a = _as_matrix(fc_a, "fc_a")
-    b = _as_matrix(fc_b, "fc_b")
+    a = as_matrix(fc_a, "fc_a")
+    b = as_matrix(fc_b, "fc_b")
     if a.shape != b.shape:
         raise ValueError(f"fc_a and fc_b must have the same shape, got {a.shape} and {b.shape}.")
     if a.shape[0] < 3:

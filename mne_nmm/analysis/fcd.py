@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_array, check_int, check_option, check_positive
-from ._inputs import _bandpass, _verbose, as_timeseries
-from .fc import _pearson
+from .._validate import check_array, check_int, check_option, check_positive, verbose
+from ._common import pearson
+from ._inputs import as_timeseries, bandpass
 
 __all__ = ["sliding_window_fc", "fcd_matrix", "fcd_values", "fcd_distance"]
 
@@ -29,6 +29,7 @@ def _window_samples(ts, window_s, step_s):
     return n_win, n_step
 
 
+@verbose
 def sliding_window_fc(data, *, window_s, step_s, sfreq_hz=None, band=None, monitor=None, variable=None,
                       picks=None, labels_img=None, verbose=None):
     """FC (Pearson correlation) in sliding windows.
@@ -58,21 +59,21 @@ def sliding_window_fc(data, *, window_s, step_s, sfreq_hz=None, band=None, monit
         Start time of each window in seconds from the first sample (a window
         covers samples ``[start, start + n_window)``).
     """
-    with _verbose(verbose):
-        ts = as_timeseries(data, sfreq_hz=sfreq_hz, monitor=monitor, variable=variable, picks=picks,
-                           labels_img=labels_img)
-        ts = _bandpass(ts, band, purpose="band-pass filtering")
-        n_win, n_step = _window_samples(ts, window_s, step_s)
-        n_seg_len = ts.n_times // ts.n_segments
-        fcs, starts = [], []
-        for s in range(ts.n_segments):
-            for start in range(0, n_seg_len - n_win + 1, n_step):
-                t0 = s * n_seg_len + start
-                fcs.append(_pearson(ts.data[t0:t0 + n_win], what=f"window starting at sample {t0}"))
-                starts.append(t0)
-        return np.stack(fcs), np.asarray(starts) / ts.sfreq_hz
+    ts = as_timeseries(data, sfreq_hz=sfreq_hz, monitor=monitor, variable=variable, picks=picks,
+                       labels_img=labels_img)
+    ts = bandpass(ts, band, purpose="band-pass filtering")
+    n_win, n_step = _window_samples(ts, window_s, step_s)
+    n_seg_len = ts.n_times // ts.n_segments
+    fcs, starts = [], []
+    for s in range(ts.n_segments):
+        for start in range(0, n_seg_len - n_win + 1, n_step):
+            t0 = s * n_seg_len + start
+            fcs.append(pearson(ts.data[t0:t0 + n_win], what=f"window starting at sample {t0}"))
+            starts.append(t0)
+    return np.stack(fcs), np.asarray(starts) / ts.sfreq_hz
 
 
+@verbose
 def fcd_matrix(data, *, window_s, step_s, sfreq_hz=None, band=None, monitor=None, variable=None, picks=None,
                labels_img=None, verbose=None):
     """Functional connectivity dynamics matrix.
@@ -98,21 +99,20 @@ def fcd_matrix(data, *, window_s, step_s, sfreq_hz=None, band=None, monitor=None
     fcd : ndarray, shape (n_windows, n_windows)
         Symmetric, ones on the diagonal.
     """
-    with _verbose(verbose):
-        if isinstance(data, np.ndarray) and data.ndim == 3:
-            fcs = check_array(data, "data")
-            if fcs.shape[1] != fcs.shape[2]:
-                raise ValueError(f"data as window FCs must have shape (n_windows, n, n), got {fcs.shape}.")
-        else:
-            fcs, _ = sliding_window_fc(data, window_s=window_s, step_s=step_s, sfreq_hz=sfreq_hz, band=band,
-                                       monitor=monitor, variable=variable, picks=picks, labels_img=labels_img)
-        n = fcs.shape[1]
-        if n < 3:
-            raise ValueError(f"FCD needs at least 3 regions (3 upper-triangle values per window), got {n}.")
-        if fcs.shape[0] < 2:
-            raise ValueError(f"FCD needs at least 2 windows, got {fcs.shape[0]}; shorten window_s or step_s.")
-        iu = np.triu_indices(n, k=1)
-        return _pearson(fcs[:, iu[0], iu[1]].T, what="window FC upper triangles (as columns)")
+    if isinstance(data, np.ndarray) and data.ndim == 3:
+        fcs = check_array(data, "data")
+        if fcs.shape[1] != fcs.shape[2]:
+            raise ValueError(f"data as window FCs must have shape (n_windows, n, n), got {fcs.shape}.")
+    else:
+        fcs, _ = sliding_window_fc(data, window_s=window_s, step_s=step_s, sfreq_hz=sfreq_hz, band=band,
+                                   monitor=monitor, variable=variable, picks=picks, labels_img=labels_img)
+    n = fcs.shape[1]
+    if n < 3:
+        raise ValueError(f"FCD needs at least 3 regions (3 upper-triangle values per window), got {n}.")
+    if fcs.shape[0] < 2:
+        raise ValueError(f"FCD needs at least 2 windows, got {fcs.shape[0]}; shorten window_s or step_s.")
+    iu = np.triu_indices(n, k=1)
+    return pearson(fcs[:, iu[0], iu[1]].T, what="window FC upper triangles (as columns)")
 
 
 def fcd_values(fcd, *, k=1):

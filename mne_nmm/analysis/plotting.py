@@ -9,20 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_array, check_positive, validate_type
-from ._inputs import _verbose, as_timeseries
-from .fc import _as_matrix, fc_similarity, upper_triangle
+from .._validate import check_array, check_positive, validate_type, verbose
+from ._common import as_matrix, figure
+from ._inputs import as_timeseries
+from .fc import fc_similarity, upper_triangle
 from .fcd import fcd_values
 
 __all__ = ["plot_fc", "plot_fc_comparison", "plot_psd", "plot_fcd", "plot_carpet", "plot_band_topomaps"]
 
 DEFAULT_BANDS = {"delta": (1.0, 4.0), "theta": (4.0, 8.0), "alpha": (8.0, 13.0), "beta": (13.0, 30.0)}
-
-
-def _figure(width, height):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), layout="constrained")
 
 
 def _as_dict(obj, name, what):
@@ -66,8 +61,8 @@ def plot_fc(fc, *, names=None, title="Functional connectivity", vmin=-1.0, vmax=
     -------
     fig : matplotlib.figure.Figure
     """
-    m = _as_matrix(fc, "fc")
-    fig = _figure(5, 4.2)
+    m = as_matrix(fc, "fc")
+    fig = figure(5, 4.2)
     _matrix_axes(fig.subplots(), m, title, names, vmin, vmax, cmap, "r")
     return fig
 
@@ -95,12 +90,12 @@ def plot_fc_comparison(fc_simulated, fc_empirical, *, labels=("simulated", "empi
         Three axes: two matrices and the scatter (title gives r and RMSE from
         :func:`~mne_nmm.analysis.fc_similarity`).
     """
-    a = _as_matrix(fc_simulated, "fc_simulated")
-    b = _as_matrix(fc_empirical, "fc_empirical")
+    a = as_matrix(fc_simulated, "fc_simulated")
+    b = as_matrix(fc_empirical, "fc_empirical")
     if a.shape != b.shape:
         raise ValueError(f"fc_simulated and fc_empirical must have the same shape, got {a.shape} and {b.shape}.")
     validate_type(labels, (tuple, list), "labels")
-    fig = _figure(14, 4.2)
+    fig = figure(14, 4.2)
     axes = fig.subplots(1, 3)
     _matrix_axes(axes[0], a, f"FC {labels[0]}", names, vmin, vmax, cmap, "r")
     _matrix_axes(axes[1], b, f"FC {labels[1]}", names, vmin, vmax, cmap, "r")
@@ -147,7 +142,7 @@ def plot_psd(spectra, *, log=True, fmin=None, fmax=None, show_channels=False, un
     fig : matplotlib.figure.Figure
     """
     spectra = _as_dict(spectra, "spectra", "(psds, freqs) pair")
-    fig = _figure(6.5, 4)
+    fig = figure(6.5, 4)
     ax = fig.subplots()
     for k, (label, pair) in enumerate(spectra.items()):
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
@@ -198,7 +193,7 @@ def plot_fcd(fcds, *, step_s=None, k=1, bins=40):
     if step_s is not None:
         step_s = check_positive(step_s, "step_s")
     n = len(mats)
-    fig = _figure(4.2 * (n + 1), 3.8)
+    fig = figure(4.2 * (n + 1), 3.8)
     axes = np.atleast_1d(fig.subplots(1, n + 1))
     edges = np.linspace(-1, 1, bins + 1)
     for k_ax, (label, m) in enumerate(mats.items()):
@@ -218,6 +213,7 @@ def plot_fcd(fcds, *, step_s=None, k=1, bins=40):
     return fig
 
 
+@verbose
 def plot_carpet(data, *, sfreq_hz=None, zscore=True, vlim=2.0, title="Carpet plot", monitor=None, variable=None,
                 picks=None, labels_img=None, verbose=None):
     """Carpet plot (regions x time image), e.g. of BOLD signals.
@@ -242,30 +238,30 @@ def plot_carpet(data, *, sfreq_hz=None, zscore=True, vlim=2.0, title="Carpet plo
     fig : matplotlib.figure.Figure
         Top: global (mean) signal; bottom: the carpet.
     """
-    with _verbose(verbose):
-        ts = as_timeseries(data, sfreq_hz=sfreq_hz, monitor=monitor, variable=variable, picks=picks,
-                           labels_img=labels_img)
-        x = ts.data
-        if zscore:
-            sd = x.std(axis=0)
-            sd[sd == 0] = 1.0
-            x = (x - x.mean(axis=0)) / sd
-        t_end = ts.n_times if ts.sfreq_hz is None else ts.n_times / ts.sfreq_hz
-        fig = _figure(9, 5)
-        ax_g, ax_c = fig.subplots(2, 1, sharex=True, height_ratios=(1, 3))
-        t = np.arange(ts.n_times) * (t_end / ts.n_times)
-        ax_g.plot(t, x.mean(axis=1), color="k", lw=0.8)
-        ax_g.set_ylabel("global" + (" (z)" if zscore else ""))
-        ax_g.set_title(title)
-        v = vlim if zscore else np.max(np.abs(x))
-        im = ax_c.imshow(x.T, aspect="auto", cmap="gray", vmin=-v, vmax=v, extent=(0, t_end, ts.n_channels, 0),
-                         interpolation="nearest")
-        ax_c.set_xlabel("time (s)" if ts.sfreq_hz is not None else "sample")
-        ax_c.set_ylabel("region")
-        fig.colorbar(im, ax=ax_c, shrink=0.8, label="z" if zscore else "signal")
-        return fig
+    ts = as_timeseries(data, sfreq_hz=sfreq_hz, monitor=monitor, variable=variable, picks=picks,
+                       labels_img=labels_img)
+    x = ts.data
+    if zscore:
+        sd = x.std(axis=0)
+        sd[sd == 0] = 1.0
+        x = (x - x.mean(axis=0)) / sd
+    t_end = ts.n_times if ts.sfreq_hz is None else ts.n_times / ts.sfreq_hz
+    fig = figure(9, 5)
+    ax_g, ax_c = fig.subplots(2, 1, sharex=True, height_ratios=(1, 3))
+    t = np.arange(ts.n_times) * (t_end / ts.n_times)
+    ax_g.plot(t, x.mean(axis=1), color="k", lw=0.8)
+    ax_g.set_ylabel("global" + (" (z)" if zscore else ""))
+    ax_g.set_title(title)
+    v = vlim if zscore else np.max(np.abs(x))
+    im = ax_c.imshow(x.T, aspect="auto", cmap="gray", vmin=-v, vmax=v, extent=(0, t_end, ts.n_channels, 0),
+                     interpolation="nearest")
+    ax_c.set_xlabel("time (s)" if ts.sfreq_hz is not None else "sample")
+    ax_c.set_ylabel("region")
+    fig.colorbar(im, ax=ax_c, shrink=0.8, label="z" if zscore else "signal")
+    return fig
 
 
+@verbose
 def plot_band_topomaps(data, *, info=None, bands=None, relative=True, sfreq_hz=None, window_s=None, picks=None,
                        verbose=None):
     """Sensor topographies of band power (EEG or MEG).
@@ -301,34 +297,33 @@ def plot_band_topomaps(data, *, info=None, bands=None, relative=True, sfreq_hz=N
 
     from .spectra import band_power, psd
 
-    with _verbose(verbose):
-        bands = DEFAULT_BANDS if bands is None else bands
-        validate_type(bands, dict, "bands")
-        if info is not None:
-            validate_type(info, mne.Info, "info")
-        ts = as_timeseries(data, sfreq_hz=sfreq_hz, picks=picks)
-        if ts.sfreq_hz is None and info is not None:
-            ts = ts.with_data(ts.data, sfreq_hz=float(info["sfreq"]))
-        if info is None:
-            info = ts.info
-        if info is None:
-            raise ValueError("info (an mne.Info with channel positions) is required when data is not an MNE "
-                             f"sensor-space object (got {ts.source}).")
-        if len(info["ch_names"]) != ts.n_channels:
-            raise ValueError(f"info has {len(info['ch_names'])} channels but data has {ts.n_channels}.")
-        types = set(info.get_channel_types())
-        if not types <= {"eeg", "mag", "grad"} or ({"mag", "grad"} & types and "eeg" in types):
-            raise ValueError(f"plot_band_topomaps needs EEG-only or MEG-only channels, got types {sorted(types)}; "
-                             "use picks.")
-        ch_type = "eeg" if types == {"eeg"} else ("mag" if "mag" in types else "grad")
-        sel = [i for i, t in enumerate(info.get_channel_types()) if t == ch_type]
-        p, f = psd(ts, window_s=window_s)
-        fig = _figure(3.0 * len(bands), 3.2)
-        axes = np.atleast_1d(fig.subplots(1, len(bands)))
-        sub_info = mne.pick_info(info, sel)
-        for ax, (name, (lo, hi)) in zip(axes, bands.items()):
-            bp = band_power(p, f, fmin=lo, fmax=hi, relative=relative)[sel]
-            im, _ = mne.viz.plot_topomap(bp, sub_info, ch_type=ch_type, axes=ax, show=False, cmap="viridis")
-            ax.set_title(f"{name} {lo:g}-{hi:g} Hz")
-            fig.colorbar(im, ax=ax, shrink=0.7, label="relative power" if relative else "power")
-        return fig
+    bands = DEFAULT_BANDS if bands is None else bands
+    validate_type(bands, dict, "bands")
+    if info is not None:
+        validate_type(info, mne.Info, "info")
+    ts = as_timeseries(data, sfreq_hz=sfreq_hz, picks=picks)
+    if ts.sfreq_hz is None and info is not None:
+        ts = ts.with_data(ts.data, sfreq_hz=float(info["sfreq"]))
+    if info is None:
+        info = ts.info
+    if info is None:
+        raise ValueError("info (an mne.Info with channel positions) is required when data is not an MNE "
+                         f"sensor-space object (got {ts.source}).")
+    if len(info["ch_names"]) != ts.n_channels:
+        raise ValueError(f"info has {len(info['ch_names'])} channels but data has {ts.n_channels}.")
+    types = set(info.get_channel_types())
+    if not types <= {"eeg", "mag", "grad"} or ({"mag", "grad"} & types and "eeg" in types):
+        raise ValueError(f"plot_band_topomaps needs EEG-only or MEG-only channels, got types {sorted(types)}; "
+                         "use picks.")
+    ch_type = "eeg" if types == {"eeg"} else ("mag" if "mag" in types else "grad")
+    sel = [i for i, t in enumerate(info.get_channel_types()) if t == ch_type]
+    p, f = psd(ts, window_s=window_s)
+    fig = figure(3.0 * len(bands), 3.2)
+    axes = np.atleast_1d(fig.subplots(1, len(bands)))
+    sub_info = mne.pick_info(info, sel)
+    for ax, (name, (lo, hi)) in zip(axes, bands.items()):
+        bp = band_power(p, f, fmin=lo, fmax=hi, relative=relative)[sel]
+        im, _ = mne.viz.plot_topomap(bp, sub_info, ch_type=ch_type, axes=ax, show=False, cmap="viridis")
+        ax.set_title(f"{name} {lo:g}-{hi:g} Hz")
+        fig.colorbar(im, ax=ax, shrink=0.7, label="relative power" if relative else "power")
+    return fig

@@ -6,9 +6,10 @@ import html
 
 import numpy as np
 
-from .._validate import logger, validate_type
-from ._inputs import _bandpass, _verbose
-from .compare import _normalise_pair, compare
+from .._validate import logger, validate_type, verbose
+from ._common import figure
+from ._inputs import bandpass, normalise_pair
+from .compare import compare
 from .fc import functional_connectivity
 from .fcd import fcd_matrix
 from .plotting import plot_band_topomaps, plot_carpet, plot_fc, plot_fc_comparison, plot_fcd, plot_psd
@@ -19,9 +20,7 @@ __all__ = ["make_report"]
 
 
 def _order_figure(orders, sfreqs):
-    from .plotting import _figure
-
-    fig = _figure(8, 3)
+    fig = figure(8, 3)
     ax = fig.subplots()
     for k, (label, r) in enumerate(orders.items()):
         t = np.arange(r.size) / sfreqs[label]
@@ -33,6 +32,7 @@ def _order_figure(orders, sfreqs):
     return fig
 
 
+@verbose
 def make_report(simulated, empirical=None, *, sfreq_hz=None, band=None, window_s=None, step_s=None,
                 psd_window_s=None, fmin=None, fmax=None, synchrony_band=None, info=None, bands=None,
                 carpet=None, title="mne_nmm: simulated vs empirical", fname=None, monitor=None, variable=None,
@@ -84,86 +84,85 @@ def make_report(simulated, empirical=None, *, sfreq_hz=None, band=None, window_s
     """
     import mne
 
-    with _verbose(verbose):
-        validate_type(title, str, "title")
-        if fname is not None:
-            validate_type(fname, "path-like", "fname")
-        pair = empirical is not None
-        if pair:
-            sim, emp = _normalise_pair(simulated, empirical, sfreq_hz, monitor, variable, picks, labels_img)
-            series = {"simulated": sim, "empirical": emp}
+    validate_type(title, str, "title")
+    if fname is not None:
+        validate_type(fname, "path-like", "fname")
+    pair = empirical is not None
+    if pair:
+        sim, emp = normalise_pair(simulated, empirical, sfreq_hz, monitor, variable, picks, labels_img)
+        series = {"simulated": sim, "empirical": emp}
+    else:
+        sim, _ = normalise_pair(simulated, simulated, sfreq_hz, monitor, variable, picks, labels_img)
+        series = {"simulated": sim}
+    series = {k: bandpass(v, band, purpose=f"band-pass filtering ({k})") for k, v in series.items()}
+    report = mne.Report(title=title, verbose=False)
+    settings = ", ".join(f"{k}={v!r}" for k, v in dict(band=band, window_s=window_s, step_s=step_s,
+                                                        psd_window_s=psd_window_s, fmin=fmin,
+                                                        fmax=fmax).items() if v is not None)
+    inputs_html = "".join(f"<li><b>{k}</b>: {html.escape(repr(v))}</li>" for k, v in series.items())
+    report.add_html(f"<ul>{inputs_html}</ul><p>Settings: {html.escape(settings or 'defaults')}</p>",
+                    title="Inputs", section="Summary")
+    same_regions = len({ts.n_channels for ts in series.values()}) == 1
+    if pair:
+        measures = ["psd"] + (["fc"] if same_regions else []) + (
+            ["fcd"] if window_s is not None and same_regions else []) + (
+            ["synchrony"] if synchrony_band is not None else [])
+        scores = compare(series["simulated"], series["empirical"], measures=measures, window_s=window_s,
+                         step_s=step_s, psd_window_s=psd_window_s, fmin=fmin, fmax=fmax,
+                         synchrony_band=synchrony_band)
+        report.add_html(scores.to_html(index=False, float_format=lambda v: f"{v:.4g}"), title="Scores",
+                        section="Summary")
+    figs = []
+    # functional connectivity
+    fcs = {k: functional_connectivity(ts) for k, ts in series.items() if ts.n_channels >= 2}
+    names = series["simulated"].channel_names
+    if pair and same_regions:
+        figs.append((plot_fc_comparison(fcs["simulated"], fcs["empirical"], names=names),
+                     "FC matrices and scatter", "Functional connectivity"))
+    else:
+        for k, m in fcs.items():
+            figs.append((plot_fc(m, names=series[k].channel_names, title=f"FC {k}"), f"FC {k}",
+                         "Functional connectivity"))
+    # spectra
+    if all(ts.sfreq_hz is not None for ts in series.values()):
+        sfs = [ts.sfreq_hz for ts in series.values()]
+        top = min(sfs) / 2 if fmax is None else fmax
+        if psd_window_s is None:
+            lo = int(np.argmin(sfs))
+            lens = [ts.n_times // ts.n_segments for ts in series.values()]
+            psd_window_s = min(min(256, lens[lo]) / sfs[lo], *(n / s for n, s in zip(lens, sfs)))
+        spectra = {k: psd(ts, fmin=fmin, fmax=top, window_s=psd_window_s) for k, ts in series.items()}
+        figs.append((plot_psd(spectra), "PSD (mean and 10-90 % range over channels)", "Spectra"))
+        # fcd
+        if window_s is not None and step_s is not None:
+            fcds = {k: fcd_matrix(ts, window_s=window_s, step_s=step_s) for k, ts in series.items()}
+            figs.append((plot_fcd(fcds, step_s=step_s), "FCD matrices and distributions", "FCD"))
+        if synchrony_band is not None:
+            orders = {k: kuramoto_order(ts, band=synchrony_band) for k, ts in series.items()}
+            figs.append((_order_figure(orders, {k: ts.sfreq_hz for k, ts in series.items()}),
+                         f"Kuramoto order parameter, band {synchrony_band} Hz", "Synchrony"))
+    else:
+        logger.info("make_report: no sampling frequency, skipping spectra, FCD and synchrony")
+    # carpet plots
+    for k, ts in series.items():
+        if carpet or (carpet is None and ts.kind == "bold"):
+            figs.append((plot_carpet(ts, title=f"Carpet {k}"), f"Carpet plot {k}", "BOLD"))
+    # topomaps
+    for k, ts in series.items():
+        if ts.info is not None and ts.kind in ("eeg", "meg"):
+            topo_info = ts.info
+        elif k == "simulated" and info is not None:
+            topo_info = info
         else:
-            sim, _ = _normalise_pair(simulated, simulated, sfreq_hz, monitor, variable, picks, labels_img)
-            series = {"simulated": sim}
-        series = {k: _bandpass(v, band, purpose=f"band-pass filtering ({k})") for k, v in series.items()}
-        report = mne.Report(title=title, verbose=False)
-        settings = ", ".join(f"{k}={v!r}" for k, v in dict(band=band, window_s=window_s, step_s=step_s,
-                                                            psd_window_s=psd_window_s, fmin=fmin,
-                                                            fmax=fmax).items() if v is not None)
-        inputs_html = "".join(f"<li><b>{k}</b>: {html.escape(repr(v))}</li>" for k, v in series.items())
-        report.add_html(f"<ul>{inputs_html}</ul><p>Settings: {html.escape(settings or 'defaults')}</p>",
-                        title="Inputs", section="Summary")
-        same_regions = len({ts.n_channels for ts in series.values()}) == 1
-        if pair:
-            measures = ["psd"] + (["fc"] if same_regions else []) + (
-                ["fcd"] if window_s is not None and same_regions else []) + (
-                ["synchrony"] if synchrony_band is not None else [])
-            scores = compare(series["simulated"], series["empirical"], measures=measures, window_s=window_s,
-                             step_s=step_s, psd_window_s=psd_window_s, fmin=fmin, fmax=fmax,
-                             synchrony_band=synchrony_band)
-            report.add_html(scores.to_html(index=False, float_format=lambda v: f"{v:.4g}"), title="Scores",
-                            section="Summary")
-        figs = []
-        # functional connectivity
-        fcs = {k: functional_connectivity(ts) for k, ts in series.items() if ts.n_channels >= 2}
-        names = series["simulated"].channel_names
-        if pair and same_regions:
-            figs.append((plot_fc_comparison(fcs["simulated"], fcs["empirical"], names=names),
-                         "FC matrices and scatter", "Functional connectivity"))
-        else:
-            for k, m in fcs.items():
-                figs.append((plot_fc(m, names=series[k].channel_names, title=f"FC {k}"), f"FC {k}",
-                             "Functional connectivity"))
-        # spectra
-        if all(ts.sfreq_hz is not None for ts in series.values()):
-            sfs = [ts.sfreq_hz for ts in series.values()]
-            top = min(sfs) / 2 if fmax is None else fmax
-            if psd_window_s is None:
-                lo = int(np.argmin(sfs))
-                lens = [ts.n_times // ts.n_segments for ts in series.values()]
-                psd_window_s = min(min(256, lens[lo]) / sfs[lo], *(n / s for n, s in zip(lens, sfs)))
-            spectra = {k: psd(ts, fmin=fmin, fmax=top, window_s=psd_window_s) for k, ts in series.items()}
-            figs.append((plot_psd(spectra), "PSD (mean and 10-90 % range over channels)", "Spectra"))
-            # fcd
-            if window_s is not None and step_s is not None:
-                fcds = {k: fcd_matrix(ts, window_s=window_s, step_s=step_s) for k, ts in series.items()}
-                figs.append((plot_fcd(fcds, step_s=step_s), "FCD matrices and distributions", "FCD"))
-            if synchrony_band is not None:
-                orders = {k: kuramoto_order(ts, band=synchrony_band) for k, ts in series.items()}
-                figs.append((_order_figure(orders, {k: ts.sfreq_hz for k, ts in series.items()}),
-                             f"Kuramoto order parameter, band {synchrony_band} Hz", "Synchrony"))
-        else:
-            logger.info("make_report: no sampling frequency, skipping spectra, FCD and synchrony")
-        # carpet plots
-        for k, ts in series.items():
-            if carpet or (carpet is None and ts.kind == "bold"):
-                figs.append((plot_carpet(ts, title=f"Carpet {k}"), f"Carpet plot {k}", "BOLD"))
-        # topomaps
-        for k, ts in series.items():
-            if ts.info is not None and ts.kind in ("eeg", "meg"):
-                topo_info = ts.info
-            elif k == "simulated" and info is not None:
-                topo_info = info
-            else:
-                continue
-            try:
-                fig = plot_band_topomaps(ts, info=topo_info, bands=bands, window_s=psd_window_s)
-            except ValueError as err:
-                logger.warning("make_report: no topomaps for %s (%s)", k, err)
-                continue
-            figs.append((fig, f"Band power topomaps {k}", "Topographies"))
-        for fig, fig_title, section in figs:
-            report.add_figure(fig, title=fig_title, section=section, image_format="png")
-        if fname is not None:
-            report.save(fname, overwrite=True, open_browser=False, verbose=False)
-        return report
+            continue
+        try:
+            fig = plot_band_topomaps(ts, info=topo_info, bands=bands, window_s=psd_window_s)
+        except ValueError as err:
+            logger.warning("make_report: no topomaps for %s (%s)", k, err)
+            continue
+        figs.append((fig, f"Band power topomaps {k}", "Topographies"))
+    for fig, fig_title, section in figs:
+        report.add_figure(fig, title=fig_title, section=section, image_format="png")
+    if fname is not None:
+        report.save(fname, overwrite=True, open_browser=False, verbose=False)
+    return report

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_array, check_option, check_positive, logger, validate_type
-from ._inputs import _verbose, as_timeseries
+from .._validate import check_array, check_option, check_positive, logger, validate_type, verbose
+from ._inputs import as_timeseries
 
 __all__ = ["psd", "peak_frequency", "band_power", "median_frequency", "spectral_chi2"]
 
 
+@verbose
 def psd(data, *, sfreq_hz=None, fmin=0.0, fmax=None, window_s=None, overlap=0.5, average="mean", monitor=None,
         variable=None, picks=None, labels_img=None, verbose=None):
     """Power spectral density with Welch's method (:func:`mne.time_frequency.psd_array_welch`).
@@ -47,38 +48,37 @@ def psd(data, *, sfreq_hz=None, fmin=0.0, fmax=None, window_s=None, overlap=0.5,
     """
     from mne.time_frequency import psd_array_welch
 
-    with _verbose(verbose):
-        ts = as_timeseries(data, sfreq_hz=sfreq_hz, monitor=monitor, variable=variable, picks=picks,
-                           labels_img=labels_img)
-        sf = ts.require_sfreq("a power spectrum")
-        seg_len = ts.n_times // ts.n_segments
-        if window_s is None:
-            n_per_seg = min(256, seg_len)
-        else:
-            window_s = check_positive(window_s, "window_s")
-            n_per_seg = int(round(window_s * sf))
-            if n_per_seg > seg_len:
-                raise ValueError(f"window_s={window_s:g} s ({n_per_seg} samples) is longer than the data "
-                                 f"({seg_len} samples = {seg_len / sf:g} s per segment).")
-            if n_per_seg < 2:
-                raise ValueError(f"window_s={window_s:g} s is fewer than 2 samples at {sf:g} Hz.")
-        validate_type(overlap, "numeric", "overlap")
-        if not 0 <= overlap < 1:
-            raise ValueError(f"overlap must be a fraction in [0, 1), got {overlap!r}.")
-        check_option("average", average, ("mean", "median"))
-        fmin = 0.0 if fmin is None else float(check_positive(fmin, "fmin", strict=False))
-        fmax = np.inf if fmax is None else check_positive(fmax, "fmax")
-        if fmax <= fmin:
-            raise ValueError(f"fmax must be greater than fmin, got fmin={fmin:g}, fmax={fmax:g}.")
-        x = np.ascontiguousarray(ts.segments().transpose(0, 2, 1))  # (n_seg, n_ch, n_times)
-        psds, freqs = psd_array_welch(x, sf, fmin=fmin, fmax=fmax, n_fft=n_per_seg, n_per_seg=n_per_seg,
-                                      n_overlap=int(overlap * n_per_seg), average=average, verbose=False)
-        if freqs.size == 0:
-            raise ValueError(f"No frequency bin lies in [fmin, fmax] = [{fmin:g}, {fmax:g}] Hz "
-                             f"(resolution {sf / n_per_seg:g} Hz, Nyquist {sf / 2:g} Hz).")
-        logger.info("PSD: %d-sample Welch windows (%.4g Hz resolution), %d segment(s)", n_per_seg, sf / n_per_seg,
-                    ts.n_segments)
-        return psds.mean(axis=0).T, freqs
+    ts = as_timeseries(data, sfreq_hz=sfreq_hz, monitor=monitor, variable=variable, picks=picks,
+                       labels_img=labels_img)
+    sf = ts.require_sfreq("a power spectrum")
+    seg_len = ts.n_times // ts.n_segments
+    if window_s is None:
+        n_per_seg = min(256, seg_len)
+    else:
+        window_s = check_positive(window_s, "window_s")
+        n_per_seg = int(round(window_s * sf))
+        if n_per_seg > seg_len:
+            raise ValueError(f"window_s={window_s:g} s ({n_per_seg} samples) is longer than the data "
+                             f"({seg_len} samples = {seg_len / sf:g} s per segment).")
+        if n_per_seg < 2:
+            raise ValueError(f"window_s={window_s:g} s is fewer than 2 samples at {sf:g} Hz.")
+    validate_type(overlap, "numeric", "overlap")
+    if not 0 <= overlap < 1:
+        raise ValueError(f"overlap must be a fraction in [0, 1), got {overlap!r}.")
+    check_option("average", average, ("mean", "median"))
+    fmin = 0.0 if fmin is None else float(check_positive(fmin, "fmin", strict=False))
+    fmax = np.inf if fmax is None else check_positive(fmax, "fmax")
+    if fmax <= fmin:
+        raise ValueError(f"fmax must be greater than fmin, got fmin={fmin:g}, fmax={fmax:g}.")
+    x = np.ascontiguousarray(ts.segments().transpose(0, 2, 1))  # (n_seg, n_ch, n_times)
+    psds, freqs = psd_array_welch(x, sf, fmin=fmin, fmax=fmax, n_fft=n_per_seg, n_per_seg=n_per_seg,
+                                  n_overlap=int(overlap * n_per_seg), average=average, verbose=False)
+    if freqs.size == 0:
+        raise ValueError(f"No frequency bin lies in [fmin, fmax] = [{fmin:g}, {fmax:g}] Hz "
+                         f"(resolution {sf / n_per_seg:g} Hz, Nyquist {sf / 2:g} Hz).")
+    logger.info("PSD: %d-sample Welch windows (%.4g Hz resolution), %d segment(s)", n_per_seg, sf / n_per_seg,
+                ts.n_segments)
+    return psds.mean(axis=0).T, freqs
 
 
 def _check_spectrum(psds, freqs, fmin, fmax):
@@ -231,18 +231,3 @@ def spectral_chi2(psd_a, psd_b):
         terms = np.where(den > 0, (p - q) ** 2 / np.where(den > 0, den, 1.0), 0.0)
     out = terms.sum(axis=0)
     return float(out) if np.ndim(out) == 0 else out
-
-
-def _on_common_grid(psd_a, freqs_a, psd_b, freqs_b):
-    """Put two spectra on ``freqs_a``'s grid over the overlapping range (linear interpolation of b)."""
-    lo, hi = max(freqs_a[0], freqs_b[0]), min(freqs_a[-1], freqs_b[-1])
-    if hi <= lo:
-        raise ValueError(f"The two spectra share no frequency range ([{freqs_a[0]:g}, {freqs_a[-1]:g}] vs "
-                         f"[{freqs_b[0]:g}, {freqs_b[-1]:g}] Hz).")
-    sel = (freqs_a >= lo - 1e-12) & (freqs_a <= hi + 1e-12)
-    fa = freqs_a[sel]
-    if fa.size == freqs_b.size and np.allclose(fa, freqs_b, rtol=1e-9, atol=1e-12):
-        return psd_a[sel], psd_b, fa
-    pb = np.interp(fa, freqs_b, psd_b) if psd_b.ndim == 1 else np.stack(
-        [np.interp(fa, freqs_b, psd_b[:, c]) for c in range(psd_b.shape[1])], axis=1)
-    return psd_a[sel], pb, fa

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_array
-from ._inputs import _analytic, _bandpass, _verbose, as_timeseries
+from .._validate import check_array, verbose
+from ._inputs import analytic, as_timeseries, bandpass
 
 __all__ = ["instantaneous_phase", "order_parameter", "kuramoto_order", "metastability", "phase_locking_value"]
 
 
+@verbose
 def instantaneous_phase(data, *, band=None, sfreq_hz=None, monitor=None, variable=None, picks=None,
                         labels_img=None, verbose=None):
     """Instantaneous phase from the analytic signal (:func:`scipy.signal.hilbert`).
@@ -34,13 +35,12 @@ def instantaneous_phase(data, *, band=None, sfreq_hz=None, monitor=None, variabl
         Phases in radians, in (-pi, pi]. The mean of each segment is removed
         before the Hilbert transform.
     """
-    with _verbose(verbose):
-        ts = as_timeseries(data, sfreq_hz=sfreq_hz, monitor=monitor, variable=variable, picks=picks,
-                           labels_img=labels_img)
-        ts = _bandpass(ts, band, purpose="band-pass filtering")
-        segs = ts.segments()
-        ts = ts.with_data((segs - segs.mean(axis=1, keepdims=True)).reshape(ts.data.shape))
-        return np.angle(_analytic(ts))
+    ts = as_timeseries(data, sfreq_hz=sfreq_hz, monitor=monitor, variable=variable, picks=picks,
+                       labels_img=labels_img)
+    ts = bandpass(ts, band, purpose="band-pass filtering")
+    segs = ts.segments()
+    ts = ts.with_data((segs - segs.mean(axis=1, keepdims=True)).reshape(ts.data.shape))
+    return np.angle(analytic(ts))
 
 
 def order_parameter(phases):

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_array, check_int, check_option, check_positive, validate_type
-from ._inputs import _verbose, as_timeseries
+from .._validate import check_array, check_int, check_option, check_positive, validate_type, verbose
+from ._inputs import as_timeseries
 
 __all__ = ["CrossCorrelation", "cross_correlation", "lagged_fc", "fisher_significance_bound"]
 
@@ -179,6 +179,7 @@ def cross_correlation(x, y, *, sfreq_hz=None, max_lag=None, max_lag_s=None, mode
                             significant=bool(abs(r[i]) > r_crit[i]))
 
 
+@verbose
 def lagged_fc(data, *, max_lag=None, max_lag_s=None, mode="max", sfreq_hz=None, monitor=None, variable=None,
               picks=None, labels_img=None, verbose=None):
     """Peak lagged correlation and optimal lag for every pair of channels.
@@ -206,21 +207,20 @@ def lagged_fc(data, *, max_lag=None, max_lag_s=None, mode="max", sfreq_hz=None, 
         behind ``i``. Antisymmetric (``lag.T == -lag``), zero on the diagonal.
         Multiply by ``1 / sfreq_hz`` for seconds.
     """
-    with _verbose(verbose):
-        validate_type(mode, str, "mode")
-        check_option("mode", mode, ("max", "abs"))
-        ts = as_timeseries(data, sfreq_hz=sfreq_hz, monitor=monitor, variable=variable, picks=picks,
-                           labels_img=labels_img)
-        if ts.n_segments > 1:
-            raise ValueError(f"lagged_fc needs continuous data, got {ts.n_segments} segments (epochs).")
-        L = _max_lag(ts.n_times, ts.sfreq_hz, max_lag, max_lag_s)
-        R = _lagged_corr(ts.data, L)
-        # full[k + L, i, j] = corr(x_i[t], x_j[t + k]) for k = -L..L
-        full = np.concatenate([R[L:0:-1].transpose(0, 2, 1), R], axis=0)
-        score = full if mode == "max" else np.abs(full)
-        idx = np.argmax(score, axis=0)
-        r_peak = np.take_along_axis(full, idx[None], axis=0)[0]
-        lag = idx - L
-        np.fill_diagonal(lag, 0)
-        np.fill_diagonal(r_peak, 1.0)
-        return r_peak, lag
+    validate_type(mode, str, "mode")
+    check_option("mode", mode, ("max", "abs"))
+    ts = as_timeseries(data, sfreq_hz=sfreq_hz, monitor=monitor, variable=variable, picks=picks,
+                       labels_img=labels_img)
+    if ts.n_segments > 1:
+        raise ValueError(f"lagged_fc needs continuous data, got {ts.n_segments} segments (epochs).")
+    L = _max_lag(ts.n_times, ts.sfreq_hz, max_lag, max_lag_s)
+    R = _lagged_corr(ts.data, L)
+    # full[k + L, i, j] = corr(x_i[t], x_j[t + k]) for k = -L..L
+    full = np.concatenate([R[L:0:-1].transpose(0, 2, 1), R], axis=0)
+    score = full if mode == "max" else np.abs(full)
+    idx = np.argmax(score, axis=0)
+    r_peak = np.take_along_axis(full, idx[None], axis=0)[0]
+    lag = idx - L
+    np.fill_diagonal(lag, 0)
+    np.fill_diagonal(r_peak, 1.0)
+    return r_peak, lag

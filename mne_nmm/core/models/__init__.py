@@ -11,6 +11,7 @@ from .epileptor import Epileptor
 from .fitzhugh_nagumo import FitzHughNagumo
 from .freeman import Freeman
 from .generic_2d import Generic2dOscillator
+from .groups import RegionGroups, region_groups
 from .hopf import Hopf
 from .ing import ING
 from .jansen_rit import JansenRit
@@ -68,5 +69,6 @@ register_model(Freeman, coupling=_cpl.Linear, global_coupling=0.1)
 MODELS = {info.name: info.cls for info in list_models()}
 
 __all__ = ["NeuralMass", "neural_mass", "ModelInfo", "ModelTable", "list_models", "get_model", "model_info",
-           "register_model", "recommended_coupling", "MODELS", "LarterBreakspearCoupling",
+           "register_model", "recommended_coupling", "MODELS", "LarterBreakspearCoupling", "RegionGroups",
+           "region_groups",
            *[cls.__name__ for cls in MODELS.values()]]

@@ -189,8 +189,9 @@ def write(buf, n0, pres, conn, block):
     over = p + n - L                                                    # columns written past L (<= 0: none)
     idx = jnp.arange(B + 1, dtype=p.dtype)[None, :]
     head = jnp.where(idx < over, buf[:, L:L + B + 1], buf[:, :B + 1])   # the newest of each mirrored pair
-    buf = buf.at[:, :B + 1].set(head)
-    return buf.at[:, L:L + B + 1].set(head)
+    zero = jnp.zeros((), p.dtype)
+    buf = jax.lax.dynamic_update_slice(buf, head, (zero, zero))
+    return jax.lax.dynamic_update_slice(buf, head, (zero, zero + L))
 
 
 def _slot_tables(conn, n_feat):
@@ -210,12 +211,13 @@ def delayed_sums(buf, n0, w_slots, conn, n_feat, n_steps):
     L = conn.ring
     n = conn.n_regions
     rows, dly = _slot_tables(conn, n_feat)
+    wT = jnp.transpose(w_slots)                      # (M, N): each slot's weights contiguous
     acc = None
     for m in range(conn.n_slots):
         starts = (n0 - jnp.asarray(dly[m], dtype=n0.dtype)) & (L - 1)
         zero = jnp.zeros((), dtype=n0.dtype)
         vals = jax.vmap(lambda r, s: jax.lax.dynamic_slice(buf, (r, s), (1, n_steps + 1))[0])(
             jnp.asarray(rows[m], dtype=n0.dtype) + zero, starts)
-        term = jnp.reshape(vals, (n_feat, n, n_steps + 1)) * w_slots[:, m][None, :, None]
+        term = jnp.reshape(vals, (n_feat, n, n_steps + 1)) * wT[m][None, :, None]
         acc = term if acc is None else acc + term
     return acc

@@ -14,9 +14,26 @@ shape of the state.
 Orders (tested against ``expm(A t) x0``): Euler 1, Heun 2, RK4 4.
 Stochastic Heun is the predictor-corrector scheme used by TVB (strong order 1 for
 additive noise, Stratonovich for multiplicative noise); Euler-Maruyama is Ito.
+
+Two choices, explicit and tested (``tests/test_integrator_options.py``):
+
+``coupling="stages"`` (default) | ``"once"``
+    With ``"stages"`` every stage evaluates the network input at its own time: the delayed
+    input interpolated within the step and the local part of the coupling (e.g. the ``- x_i``
+    of difference coupling) at the stage's state. This keeps Heun and RK4 at their order on
+    delay equations. ``"once"`` is TVB's rule: the coupling is computed once per step, at its
+    start, and reused by every stage (first order in the coupling; use it to reproduce TVB
+    trajectories).
+``clamp="step"`` (default) | ``"stages"``
+    Bounded variables (``model.state_bounds``) are clipped after each step (``"step"``), or also
+    at every intermediate stage before the drift is evaluated there (``"stages"``: TVB clamps
+    its Heun predictor).
 """
 
 from __future__ import annotations
+
+_COUPLING = ("stages", "once")
+_CLAMP = ("step", "stages")
 
 
 class Integrator:
@@ -24,14 +41,25 @@ class Integrator:
     n_stages = 1
     name = "integrator"
 
+    def __init__(self, *, coupling="stages", clamp="step"):
+        if coupling not in _COUPLING:
+            raise ValueError(f"coupling must be one of {_COUPLING} (when the network input is evaluated), "
+                             f"got {coupling!r}.")
+        if clamp not in _CLAMP:
+            raise ValueError(f"clamp must be one of {_CLAMP} (where bounded variables are clipped), got {clamp!r}.")
+        self.coupling = coupling
+        self.clamp = clamp
+
     def __repr__(self):
-        return f"{type(self).__name__}()"
+        opts = [f"{k}={v!r}" for k, v, d in (("coupling", self.coupling, "stages"), ("clamp", self.clamp, "step"))
+                if v != d]
+        return f"{type(self).__name__}({', '.join(opts)})"
 
     def __eq__(self, other):
-        return type(self) is type(other)
+        return type(self) is type(other) and (self.coupling, self.clamp) == (other.coupling, other.clamp)
 
     def __hash__(self):
-        return hash(type(self))
+        return hash((type(self), self.coupling, self.clamp))
 
 
 class Euler(Integrator):

@@ -157,10 +157,10 @@ def make_kernel(plan, integrator, noise, monitors, stimulus_fn=None):
     def step_one(x, mst, params, derived, s_pair, z_k, n):
         """One integration step (state x_n -> x_{n+1}) and the stateful monitors' update."""
         model, coupling = params.model, params.coupling
-        G, rowsum_g, w_instant = derived
+        G, rowsum_g, w_instant, _ = derived
         stim = stimulus_fn(n, params.stimulus) if stimulus_fn is not None else None
 
-        def f(xs, frac):
+        def network_input(xs, frac):
             xc = take_cvar(xs)
             s = None
             if s_pair is not None:
@@ -171,7 +171,14 @@ def make_kernel(plan, integrator, noise, monitors, stimulus_fn=None):
                 s = si if s is None else s + si
             if s is None:
                 s = jnp.zeros((F, N), dtype=xs.dtype)
-            d = model.dfun(xs, coupling.post(s, xc, rowsum_g))
+            return coupling.post(s, xc, rowsum_g)
+
+        c_once = network_input(x, 0.0) if integrator.coupling == "once" else None
+
+        def f(xs, frac):
+            if integrator.clamp == "stages" and frac != 0.0:
+                xs = model.apply_bounds(xs)
+            d = model.dfun(xs, c_once if c_once is not None else network_input(xs, frac))
             return d if stim is None else d + stim
 
         noise_term = None
@@ -190,18 +197,25 @@ def make_kernel(plan, integrator, noise, monitors, stimulus_fn=None):
             raws.append(raw)
         return xn, tuple(new), tuple(raws)
 
-    def block(carry, params, n_steps, z=None):
+    def derive(params, dtype):
+        """Arrays derived from the weights (computed once per chunk, inside the traced function):
+        ``(G, G * row sums, zero-delay weights, per-slot weights)``."""
+        weights = history.masked_weights(jnp.asarray(params.weights, dtype=dtype), conn)
+        G = jnp.asarray(params.global_coupling, dtype=dtype)
+        w_slots = history.slot_weights(weights, conn) if conn.has_delayed else None
+        return G, G * jnp.sum(weights, axis=1), history.instant_weights(weights, conn), w_slots
+
+    def block(carry, params, n_steps, z=None, derived=None):
         """Advance ``n_steps <= B`` steps; returns the new carry and each monitor's per-step raw values."""
         n0 = carry.step
         x = carry.x
         if z is None and plan.noise_idx is not None:
             z = block_noise(carry.key, n0, n_steps, plan.noise_idx, plan.n_vars, N, x.dtype)
-        weights = history.masked_weights(jnp.asarray(params.weights, dtype=x.dtype), conn)
-        G = jnp.asarray(params.global_coupling, dtype=x.dtype)
-        derived = (G, G * jnp.sum(weights, axis=1), history.instant_weights(weights, conn))
+        if derived is None:
+            derived = derive(params, x.dtype)
         S = None
         if conn.has_delayed:
-            S = history.delayed_sums(carry.history, n0, history.slot_weights(weights, conn), conn, F, n_steps)
+            S = history.delayed_sums(carry.history, n0, derived[3], conn, F, n_steps)
 
         def inner(c, inp):
             xk, mst = c
@@ -246,12 +260,13 @@ def make_kernel(plan, integrator, noise, monitors, stimulus_fn=None):
         if plan.noise_idx is not None and plan.noise_per_chunk:
             z = block_noise(carry.key, carry.step, n_steps, plan.noise_idx, plan.n_vars, N, carry.x.dtype)
         raws = None
+        derived = derive(params, carry.x.dtype)
         if n_blocks > 0:
             zb = None if z is None else z[: n_blocks * B].reshape((n_blocks, B) + z.shape[1:])
-            carry, raws = jax.lax.scan(lambda c, zz: block(c, params, B, zz), carry, zb, length=n_blocks)
+            carry, raws = jax.lax.scan(lambda c, zz: block(c, params, B, zz, derived), carry, zb, length=n_blocks)
             raws = [r.reshape((-1,) + r.shape[2:]) for r in raws]
         if tail > 0:
-            carry, traws = block(carry, params, tail, None if z is None else z[n_blocks * B:])
+            carry, traws = block(carry, params, tail, None if z is None else z[n_blocks * B:], derived)
             raws = list(traws) if raws is None else [jnp.concatenate([a, b]) for a, b in zip(raws, traws)]
         outs = []
         for m, r in zip(monitors, raws):

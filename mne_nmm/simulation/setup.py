@@ -11,6 +11,7 @@ import numpy as np
 
 from .._validate import check_positive, validate_type
 from ..core import history
+from ..core.digest import content_key
 from ..core.integrators import get_integrator
 from ..core.kernel import MAX_STEPS, Plan, make_kernel
 from ..core.models.base import NeuralMass
@@ -169,7 +170,7 @@ def prepare(network, model, *, duration_ms, integrator="heun", noise=None, monit
                        noise_sigma=None if sigma_full is None else jnp.asarray(sigma_full),
                        stimulus=tuple(jnp.asarray(p, dtype=ftype) for p in patterns),
                        monitors={b.name: _tree_as(b.params, ftype) for b in built if b.params is not None})
-    structure_key = (plan, type(integrator), type(noise), getattr(noise, "variables", None), type(model),
+    structure_key = (plan, content_key(integrator), type(noise), getattr(noise, "variables", None), type(model),
                      type(coupling), tuple(b.structure_key() for b in built),
                      tuple(s.static_key() for s in stimuli), chunk_steps, str(ftype))
     kernel = cache.cached((structure_key, "kernel"),

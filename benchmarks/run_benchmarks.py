@@ -51,6 +51,50 @@ def workload_setup():
     return nmm, conn
 
 
+def random_connectome(n=1000, density=0.3, seed=0):
+    """W5's connectome: lognormal weights (max 1) at ``density``, positions uniform in a 140 mm cube."""
+    rng = np.random.default_rng(seed)
+    w = rng.lognormal(0.0, 1.0, (n, n)) * (rng.uniform(size=(n, n)) < density)
+    np.fill_diagonal(w, 0.0)
+    w /= w.max()
+    pos = rng.uniform(0.0, 140.0, (n, 3))
+    lengths = np.linalg.norm(pos[:, None] - pos[None], axis=-1)
+    return w, lengths
+
+
+def run_w5(duration_ms=200.0, repeat=1, n=1000):
+    """W5: W2 on the random N = 1000 connectome; steps per second (steady state)."""
+    import mne_nmm as nmm
+    from mne_nmm.models import Hopf
+
+    w, lengths = random_connectome(n)
+    net = nmm.Network(nmm.Connectome(w, lengths), coupling=nmm.coupling.Difference(), global_coupling=0.1,
+                      speed_m_per_s=3.0, dt_ms=0.1)
+    kw = dict(duration_ms=duration_ms, integrator="stochastic_heun", noise=nmm.AdditiveNoise.from_tvb_nsig(1e-3),
+              monitors=[nmm.monitors.Subsample(1.0)], key=0, progress=False)
+    model = Hopf(a=-0.05, omega=2 * np.pi * 10 / 1000)
+    first = _timed(lambda: nmm.simulate(net, model, **kw))
+    steady = _timed(lambda: nmm.simulate(net, model, **kw), repeat=repeat)
+    n_steps = duration_ms / 0.1
+    out = steady[2]["subsample"].data
+    return {"wall_s": steady[0], "cpu_s": steady[1], "compile_s": max(first[0] - steady[0], 0.0),
+            "steps_per_s": n_steps / steady[0], "mean": float(np.mean(out)), "std": float(np.std(out)),
+            "block_steps": steady[2].info["block_steps"], "max_delay": int(net.max_delay_steps),
+            "min_delay": int(net.min_delay_steps)}
+
+
+def run_numba_w5(duration_ms=200.0, n=1000):
+    import numba_reference as ref
+
+    w, lengths = random_connectome(n)
+    delays = np.rint(lengths / 3.0 / 0.1).astype(np.int64)
+    n_steps = int(round(duration_ms / 0.1))
+    ref.hopf(w, delays, n_steps=10)
+    wall, cpu, out = _timed(lambda: ref.hopf(w, delays, n_steps=n_steps))
+    return {"wall_s": wall, "cpu_s": cpu, "steps_per_s": n_steps / wall, "mean": float(np.mean(out)),
+            "std": float(np.std(out))}
+
+
 def run_mne_nmm(name, duration_ms, n_sweep=32, repeat=2, **sim_kw):
     """Time one workload: first call (compilation included) and the best of ``repeat`` steady calls.
 
@@ -281,7 +325,7 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="1 s simulated instead of 10 s")
     p.add_argument("--w4", action="store_true", help="also W4 (60 s with BOLD)")
     p.add_argument("--memory", action="store_true", help="peak RSS for 10 s vs 600 s (W2)")
-    p.add_argument("--workloads", default="W1,W2,W3")
+    p.add_argument("--workloads", default="W1,W2,W3", help="comma-separated, from W1,W2,W3,W5")
     p.add_argument("--no-peers", action="store_true", help="skip TVB and vbjax (several minutes)")
     p.add_argument("--json", default=None, help="write results to this file")
     args = p.parse_args(argv)
@@ -289,6 +333,13 @@ def main(argv=None):
     rows = []
     peer_w2 = {}
     for name in args.workloads.split(","):
+        if name == "W5":
+            ours, ref = run_w5(), run_numba_w5()
+            rows += [(name, "mne_nmm", ours), (name, "numba loop (f64)", ref)]
+            print(f"W5 (N=1000, 200 ms): mne_nmm {ours['steps_per_s']:.0f} steps/s (compile {ours['compile_s']:.1f} s, "
+                  f"block {ours['block_steps']}), numba {ref['steps_per_s']:.0f} steps/s: "
+                  f"{ours['steps_per_s'] / ref['steps_per_s']:.2f}x", flush=True)
+            continue
         ours = run_mne_nmm(name, dur)
         ref = run_numba(name, dur)
         rows.append((name, "mne_nmm", ours))
@@ -316,7 +367,7 @@ def main(argv=None):
                 r = run_mne_nmm(name, dur, repeat=1, **kw)
                 rows.append((name, label, r))
                 print(_row(name, label, r, ref), flush=True)
-    comp = {name: compile_time(name) for name in args.workloads.split(",")}
+    comp = {name: compile_time(name) for name in args.workloads.split(",") if name != "W5"}
     print("\nCompilation (first call - steady, 1 s simulated, fresh process): "
           + ", ".join(f"{k} {v:.1f} s" for k, v in comp.items()), flush=True)
     rows.append(("compile", "first call - steady, fresh process, s", comp))

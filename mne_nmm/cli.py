@@ -1,4 +1,4 @@
-"""``mne-nmm`` command line: eeg, bold, simulate, models, info.
+"""``mne-nmm`` command line: eeg, bold, simulate, models, info, spiking.
 
 Examples
 --------
@@ -161,10 +161,25 @@ def build_parser():
     m.set_defaults(func=cmd_models)
     i = sub.add_parser("info", help="versions, devices and default data")
     i.set_defaults(func=cmd_info)
+    sp = sub.add_parser("spiking", help="spiking network vs neural mass harness (grid, bench); see "
+                                        "'mne-nmm spiking --help'", add_help=False)
+    sp.add_argument("rest", nargs=argparse.REMAINDER)
+    sp.set_defaults(func=cmd_spiking)
     return p
 
 
+def cmd_spiking(args):
+    from .spiking.__main__ import main as spiking_main
+
+    return spiking_main(args.rest)
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["spiking"]:                 # its own command line (python -m mne_nmm.spiking)
+        from .spiking.__main__ import main as spiking_main
+
+        return spiking_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

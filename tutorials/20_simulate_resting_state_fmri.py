@@ -23,6 +23,7 @@ only one sample per TR comes back, so memory does not grow with the duration.
 # of the subjects' Pearson FC matrices, computed with the same estimator we use
 # for the simulation.
 import dataclasses
+import os
 
 import numpy as np
 
@@ -56,7 +57,9 @@ fc_emp = np.mean([functional_connectivity(hcp.bold[s]) for s in hcp.subjects], a
 # stochastic Heun step to be stable with diffusive coupling.
 tr_s = hcp.tr_s
 transient_s = 20.0
-n_volumes = int(np.ceil((200.0 + transient_s) / tr_s))
+# (MNE_NMM_TUTORIAL_QUICK=1, as in the test suite, simulates 60 s instead of 200 s)
+session_s = 60.0 if os.environ.get("MNE_NMM_TUTORIAL_QUICK") == "1" else 200.0
+n_volumes = int(np.ceil((session_s + transient_s) / tr_s))
 couplings = np.array([0.1, 0.2, 0.3])
 net = nmm.Network(conn.normalized("max"), coupling=nmm.coupling.Difference(), global_coupling=0.2,
                   speed_m_per_s=3.0, dt_ms=1.0)

@@ -22,7 +22,8 @@ from . import monitors
 
 from ._version import __version__
 
-_LAZY = ("models", "datasets", "analysis", "adapters", "convert", "eeg", "fmri", "dynamics", "spiking", "cli")
+_LAZY = ("models", "datasets", "analysis", "adapters", "convert", "eeg", "fmri", "dynamics", "fitting", "spiking",
+         "cli")
 
 
 def __getattr__(name):

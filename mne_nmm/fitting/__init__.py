@@ -9,6 +9,8 @@
 * :class:`FCFit` (gradients, optax) and :class:`FCGridSearch` (batched sweeps) — estimators in
   scikit-learn style.
 * :func:`sweep`, :func:`grid`, :func:`random_design` — batched, resumable, local or Dask.
+* :func:`cma_search` — CMA-ES (the ``cma`` package) on the batched evaluator, for scores
+  without useful gradients (FCD KS).
 * :func:`leave_one_subject_out`, :func:`kfold_subjects`, :func:`group_fc`, :func:`target_fc` —
   held-out validation on subjects.
 * :func:`feedback_inhibition_control` — FIC for the reduced Wong-Wang model with its fixed
@@ -16,11 +18,13 @@
 """
 
 from . import losses
-from .data import Split, group_fc, kfold_subjects, leave_one_subject_out, target_fc
+from .data import Split, group_connectome, group_fc, kfold_subjects, leave_one_subject_out, target_fc
 from .estimators import FCFit, FCGridSearch
 from .objective import BoldObjective, Target
 from .parameters import Parameter, ParameterSpace
+from .search import SearchResult, cma_search
 from .sweep import grid, random_design, sweep
 
 __all__ = ["losses", "Parameter", "ParameterSpace", "BoldObjective", "Target", "FCFit", "FCGridSearch", "sweep",
-           "grid", "random_design", "leave_one_subject_out", "kfold_subjects", "group_fc", "target_fc", "Split"]
+           "grid", "random_design", "leave_one_subject_out", "kfold_subjects", "group_fc", "target_fc", "Split",
+           "group_connectome", "cma_search", "SearchResult"]

@@ -99,10 +99,7 @@ def feedback_inhibition_control(model, network, *, target_rate_hz=3.0, warn_unst
     import jax.numpy as jnp
 
     c = float(network.global_coupling) * (w @ x[0])
-    x_e, _ = m._currents(jnp.asarray(x), jnp.asarray(c)[None])
-    from ..core.models.wong_wang import _phi
-
-    rate = np.asarray(_phi(x_e, m.a_e, m.b_e, m.d_e))
+    rate = np.asarray(m.rates(jnp.asarray(x), jnp.asarray(c)[None])[0])
     res = FICResult(model=m, initial_state=x, excitatory_rate_hz=rate, eigenvalues=np.asarray(stab.eigenvalues),
                     stable=bool(stab.stable))
     if warn_unstable and not res.stable:

@@ -210,6 +210,11 @@ class ReducedWongWangExcInh(NeuralMass):
         return jnp.stack([-S_e / self.tau_e + (1.0 - S_e) * self.gamma_e * H_e,
                           -S_i / self.tau_i + self.gamma_i * H_i])
 
+    def rates(self, state, coupling):
+        """Firing rates ``(H_e, H_i)`` in Hz with the network input ``coupling`` (shape (1, n))."""
+        x_e, x_i = self._currents(state, coupling)
+        return _phi(x_e, self.a_e, self.b_e, self.d_e), _phi(x_i, self.a_i, self.b_i, self.d_i)
+
     def derived(self, name, state):
         if name in ("r_e", "r_i"):
             x_e, x_i = self._currents(state, jnp.zeros((1,) + state.shape[1:], dtype=state.dtype))

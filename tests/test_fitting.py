@@ -284,3 +284,32 @@ def test_fic_fixed_point_rate_and_stability():
     assert not bad.stable and bad.max_real > 0
     with pytest.raises(ValueError, match="Linear"):
         feedback_inhibition_control(ReducedWongWangExcInh(), _network())
+
+
+# -- spectra through a lead field ----------------------------------------------------------------
+def test_spectrum_fit_recovers_the_peak_frequency_through_a_lead_field():
+    from mne_nmm import analysis
+    from mne_nmm.fitting import SpectrumObjective, gradient_fit
+
+    rng = np.random.default_rng(0)
+    gain = rng.normal(size=(7, N)) * 1e-2                       # V/(A·m), 7 sensors
+    net = _network(G=0.05)
+    hz = 2 * np.pi / 1000.0                                       # omega (rad/ms) per Hz
+    mon = nmm.monitors.LeadField(gain, period_ms=4.0, variable="x", moment_am_per_unit=1e-8)
+    model = nmm.models.Hopf(a=-0.02, omega=10.0 * hz)
+    noise = nmm.AdditiveNoise(sigma=0.02)
+    key = jax.random.PRNGKey(1)
+    # the target: this model's own sensor spectrum (analysis.psd, MNE's Welch) at 10 Hz
+    res = nmm.simulate(net, model, duration_ms=21_000.0, integrator="stochastic_heun", noise=noise, monitors=[mon],
+                       key=key)
+    x = res[mon.name].data[250:, 0, :]
+    target, freqs = analysis.psd(x, sfreq_hz=250.0, window_s=2.0)
+    obj = SpectrumObjective(net, nmm.models.Hopf(a=-0.02, omega=8.0 * hz), mon, target, duration_s=20.0,
+                            window_s=2.0, fmin=2.0, fmax=30.0, peak_band=(5.0, 15.0), noise=noise)
+    np.testing.assert_allclose(obj.freqs, freqs)
+    # the objective's spectrum of the same run is analysis.psd's
+    p_same, _ = obj.psd(obj.params.replace(**{"model.omega": 10.0 * hz}), key)
+    np.testing.assert_allclose(np.asarray(p_same), target, rtol=2e-3, atol=1e-6 * target.max())
+    out = gradient_fit(obj, {"model.omega": {"bounds": (5 * hz, 15 * hz)}}, keys=key[None], learning_rate=0.2,
+                       max_iter=30, n_validation_keys=0)
+    assert out["best_values_"]["model.omega"] / hz == pytest.approx(10.0, abs=0.3)

@@ -19,12 +19,13 @@
 
 from . import losses
 from .data import Split, group_connectome, group_fc, kfold_subjects, leave_one_subject_out, target_fc
-from .estimators import FCFit, FCGridSearch
-from .objective import BoldObjective, Target
+from .estimators import FCFit, FCGridSearch, gradient_fit
+from .objective import BoldObjective, SpectrumObjective, Target
 from .parameters import Parameter, ParameterSpace
 from .search import SearchResult, cma_search
 from .sweep import grid, random_design, sweep
 
 __all__ = ["losses", "Parameter", "ParameterSpace", "BoldObjective", "Target", "FCFit", "FCGridSearch", "sweep",
            "grid", "random_design", "leave_one_subject_out", "kfold_subjects", "group_fc", "target_fc", "Split",
-           "group_connectome", "cma_search", "SearchResult"]
+           "group_connectome", "cma_search", "SearchResult",
+           "gradient_fit", "SpectrumObjective"]

@@ -32,7 +32,7 @@ from .._validate import check_int, check_positive, logger
 from .objective import BoldObjective, Target
 from .parameters import ParameterSpace, as_parameters
 
-__all__ = ["FCFit", "FCGridSearch"]
+__all__ = ["FCFit", "FCGridSearch", "gradient_fit"]
 
 
 class _BoldBase(BaseEstimator):
@@ -179,96 +179,113 @@ class FCFit(_BoldBase):
         self.clip_norm = clip_norm
         self.random_state = random_state
 
-    def _optimizer(self):
-        import optax
-
-        lr = check_positive(self.learning_rate, "learning_rate")
-        if isinstance(self.optimizer, str):
-            if self.optimizer not in ("adam", "sgd"):
-                raise ValueError(f"optimizer must be 'adam', 'sgd' or an optax.GradientTransformation, got "
-                                 f"{self.optimizer!r}.")
-            opt = optax.adam(lr) if self.optimizer == "adam" else optax.sgd(lr)
-        else:
-            opt = self.optimizer
-        return optax.apply_if_finite(optax.chain(optax.clip_by_global_norm(float(self.clip_norm)), opt), 5)
-
     def fit(self, X, y=None, *, subjects=None):
         """Fit to ``X`` (see the module docstring); returns ``self``."""
-        import optax
-
-        max_iter = check_int(self.max_iter, "max_iter", minimum=1)
-        n_keys = check_int(self.n_keys, "n_keys", minimum=1)
-        n_val = check_int(self.n_validation_keys, "n_validation_keys", minimum=0)
-        every = check_int(self.validate_every, "validate_every", minimum=1)
-        explicit = None
-        if isinstance(self.keys, str):
-            if self.keys not in ("fresh", "fixed"):
-                raise ValueError(f"keys must be 'fresh', 'fixed' or an array of PRNG keys, got {self.keys!r}.")
-        else:
-            explicit = jnp.asarray(self.keys)
-            if explicit.ndim != 2 or explicit.dtype != jnp.uint32:
-                raise ValueError(f"keys as an array must be PRNG keys of shape (k, 2) uint32 (jax.random.PRNGKey), "
-                                 f"got shape {explicit.shape} dtype {explicit.dtype}.")
         obj = self._objective(X, subjects, self.duration_s)
-        space = ParameterSpace(obj.params, as_parameters(self.parameters))
-        val_obj = obj if self.validation_data is None else self._objective(self.validation_data, None, self.duration_s)
-        seed = int(self.random_state or 0)
-        root = jax.random.PRNGKey(seed)
-        k_train, k_val = jax.random.split(root)
-        val_keys = jax.random.split(k_val, n_val) if n_val else None
-        fixed_keys = jax.random.split(k_train, n_keys) if explicit is None else explicit
-
-        def loss_u(u, keys):
-            return obj.ensemble_loss(space.to_params(u), keys)
-
-        vg = jax.jit(jax.value_and_grad(loss_u))
-        val_fn = jax.jit(lambda u, keys: val_obj.ensemble_loss(space.to_params(u), keys)) if n_val else None
-        opt = self._optimizer()
-        u = jax.tree_util.tree_map(jnp.asarray, space.init())
-        state = opt.init(u)
-        hist, vhist = [], []
-        best_u, best_v, best_it, since = u, np.inf, 0, 0
-        t0 = time.perf_counter()
-        n_done = 0
-        for it in range(max_iter):
-            fresh = isinstance(self.keys, str) and self.keys == "fresh"
-            keys = jax.random.split(jax.random.fold_in(k_train, it), n_keys) if fresh else fixed_keys
-            if n_val and it % every == 0:
-                v = float(val_fn(u, val_keys))
-                vhist.append((it, v))
-                if np.isfinite(v) and v < best_v - 1e-9:
-                    best_u, best_v, best_it, since = u, v, it, 0
-                else:
-                    since += 1
-                logger.info("FCFit step %d: validation loss %.4f (best %.4f at %d)", it, v, best_v, best_it)
-                if self.patience is not None and since > int(self.patience):
-                    break
-            loss, g = vg(u, keys)
-            hist.append(float(loss))
-            if not n_val and not fresh and np.isfinite(hist[-1]) and hist[-1] < best_v - 1e-12:
-                best_u, best_v, best_it = u, hist[-1], it   # deterministic loss: best seen in training
-            updates, state = opt.update(g, state, u)
-            u = optax.apply_updates(u, updates)
-            n_done += 1
-            logger.debug("FCFit step %d: loss %.4f", it, float(loss))
-        if n_val:
-            v = float(val_fn(u, val_keys))
-            vhist.append((n_done, v))
-            if np.isfinite(v) and v < best_v - 1e-9:
-                best_u, best_v, best_it = u, v, n_done
-        elif fresh or not np.isfinite(best_v):
-            best_u, best_it = u, n_done
-        self.seconds_per_step_ = (time.perf_counter() - t0) / max(n_done, 1)
-        self.space_ = space
-        self.best_u_ = jax.tree_util.tree_map(np.asarray, best_u)
-        self.best_params_ = space.to_params(best_u)
-        self.best_values_ = space.describe(best_u)
-        self.loss_history_ = np.asarray(hist)
-        self.validation_history_ = vhist
-        self.best_validation_loss_ = best_v
-        self.n_iter_ = n_done
-        self.best_iter_ = best_it
+        val_obj = None if self.validation_data is None else self._objective(self.validation_data, None,
+                                                                            self.duration_s)
+        res = gradient_fit(obj, self.parameters, optimizer=self.optimizer, learning_rate=self.learning_rate,
+                           max_iter=self.max_iter, n_keys=self.n_keys, keys=self.keys,
+                           n_validation_keys=self.n_validation_keys, validate_every=self.validate_every,
+                           patience=self.patience, clip_norm=self.clip_norm, random_state=self.random_state,
+                           validation_objective=val_obj)
+        for k, v in res.items():
+            setattr(self, k, v)
         return self
+
+
+def _optimizer(optimizer, learning_rate, clip_norm):
+    import optax
+
+    lr = check_positive(learning_rate, "learning_rate")
+    if isinstance(optimizer, str):
+        if optimizer not in ("adam", "sgd"):
+            raise ValueError(f"optimizer must be 'adam', 'sgd' or an optax.GradientTransformation, got {optimizer!r}.")
+        opt = optax.adam(lr) if optimizer == "adam" else optax.sgd(lr)
+    else:
+        opt = optimizer
+    return optax.apply_if_finite(optax.chain(optax.clip_by_global_norm(float(clip_norm)), opt), 5)
+
+
+def gradient_fit(objective, parameters, *, optimizer="adam", learning_rate=0.05, max_iter=50, n_keys=1, keys="fresh",
+                 n_validation_keys=2, validate_every=5, patience=4, clip_norm=10.0, random_state=0,
+                 validation_objective=None):
+    """Gradient descent on ``objective.ensemble_loss`` over SimParams leaves (the engine of :class:`FCFit`).
+
+    Works with any objective that has ``params`` and ``ensemble_loss(params, keys)``
+    (:class:`~mne_nmm.fitting.objective.BoldObjective`,
+    :class:`~mne_nmm.fitting.objective.SpectrumObjective`, your own). The arguments are those of
+    :class:`FCFit`; returns a dict of the fitted attributes (``best_params_``, ``best_values_``,
+    ``loss_history_``, ``validation_history_``, ``best_validation_loss_``, ``n_iter_``,
+    ``best_iter_``, ``seconds_per_step_``, ``space_``, ``best_u_``).
+    """
+    import optax
+
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    n_keys = check_int(n_keys, "n_keys", minimum=1)
+    n_val = check_int(n_validation_keys, "n_validation_keys", minimum=0)
+    every = check_int(validate_every, "validate_every", minimum=1)
+    explicit = None
+    if isinstance(keys, str):
+        if keys not in ("fresh", "fixed"):
+            raise ValueError(f"keys must be 'fresh', 'fixed' or an array of PRNG keys, got {keys!r}.")
+    else:
+        explicit = jnp.asarray(keys)
+        if explicit.ndim != 2 or explicit.dtype != jnp.uint32:
+            raise ValueError(f"keys as an array must be PRNG keys of shape (k, 2) uint32 (jax.random.PRNGKey), "
+                             f"got shape {explicit.shape} dtype {explicit.dtype}.")
+    fresh = isinstance(keys, str) and keys == "fresh"
+    space = ParameterSpace(objective.params, as_parameters(parameters))
+    val_obj = objective if validation_objective is None else validation_objective
+    seed = int(random_state or 0)
+    k_train, k_val = jax.random.split(jax.random.PRNGKey(seed))
+    val_keys = jax.random.split(k_val, n_val) if n_val else None
+    fixed_keys = jax.random.split(k_train, n_keys) if explicit is None else explicit
+
+    def loss_u(u, ks):
+        return objective.ensemble_loss(space.to_params(u), ks)
+
+    vg = jax.jit(jax.value_and_grad(loss_u))
+    val_fn = jax.jit(lambda u, ks: val_obj.ensemble_loss(space.to_params(u), ks)) if n_val else None
+    opt = _optimizer(optimizer, learning_rate, clip_norm)
+    u = jax.tree_util.tree_map(jnp.asarray, space.init())
+    state = opt.init(u)
+    hist, vhist = [], []
+    best_u, best_v, best_it, since = u, np.inf, 0, 0
+    t0 = time.perf_counter()
+    n_done = 0
+    for it in range(max_iter):
+        ks = jax.random.split(jax.random.fold_in(k_train, it), n_keys) if fresh else fixed_keys
+        if n_val and it % every == 0:
+            v = float(val_fn(u, val_keys))
+            vhist.append((it, v))
+            if np.isfinite(v) and v < best_v - 1e-9:
+                best_u, best_v, best_it, since = u, v, it, 0
+            else:
+                since += 1
+            logger.info("gradient_fit step %d: validation loss %.4f (best %.4f at %d)", it, v, best_v, best_it)
+            if patience is not None and since > int(patience):
+                break
+        loss, g = vg(u, ks)
+        hist.append(float(loss))
+        if not n_val and not fresh and np.isfinite(hist[-1]) and hist[-1] < best_v - 1e-12:
+            best_u, best_v, best_it = u, hist[-1], it   # deterministic loss: best seen in training
+        updates, state = opt.update(g, state, u)
+        u = optax.apply_updates(u, updates)
+        n_done += 1
+        logger.debug("gradient_fit step %d: loss %.4f", it, float(loss))
+    if n_val:
+        v = float(val_fn(u, val_keys))
+        vhist.append((n_done, v))
+        if np.isfinite(v) and v < best_v - 1e-9:
+            best_u, best_v, best_it = u, v, n_done
+    elif fresh or not np.isfinite(best_v):
+        best_u, best_it = u, n_done
+    return {"seconds_per_step_": (time.perf_counter() - t0) / max(n_done, 1), "space_": space,
+            "best_u_": jax.tree_util.tree_map(np.asarray, best_u), "best_params_": space.to_params(best_u),
+            "best_values_": space.describe(best_u), "loss_history_": np.asarray(hist),
+            "validation_history_": vhist, "best_validation_loss_": best_v, "n_iter_": n_done,
+            "best_iter_": best_it}
 
 
 class FCGridSearch(_BoldBase):

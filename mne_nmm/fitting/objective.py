@@ -18,7 +18,7 @@ import numpy as np
 from .._validate import check_positive, logger, validate_type
 from . import losses as L
 
-__all__ = ["BoldObjective", "Target"]
+__all__ = ["BoldObjective", "SpectrumObjective", "Target"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -193,3 +193,135 @@ class BoldObjective:
 
 def _rebuild(network, model, target, kwargs):
     return BoldObjective(network, model, target, **kwargs)
+
+
+class SpectrumObjective:
+    """Log-spectrum (and peak-frequency) loss of a simulated signal against a target spectrum.
+
+    The simulated monitor (a lead field: EEG/MEG sensors; or ``Subsample``: region signals)
+    goes through :func:`~mne_nmm.fitting.losses.welch_psd`, the same Welch estimate as
+    :func:`mne_nmm.analysis.psd`; the loss is the mean squared difference of ``log10`` spectra
+    over ``[fmin, fmax]`` (each channel normalised to unit total power in that band when
+    ``normalize``: the spectral *shape*, independent of the arbitrary source amplitude) plus
+    ``peak_weight`` x the squared difference (Hz^2) of soft peak frequencies in ``peak_band``.
+
+    Parameters
+    ----------
+    network, model
+    monitor : Monitor
+        One monitor (e.g. ``nmm.monitors.LeadField(gain, period_ms=4.0)`` or
+        ``nmm.monitors.Subsample(4.0)``); its first variable is used.
+    target_psd : ndarray, shape (n_freqs, n_channels)
+        On the frequency grid ``freqs`` of :meth:`welch_psd` with ``window_s`` at the monitor's
+        rate (build it with :func:`mne_nmm.analysis.psd` ``window_s=window_s``).
+    duration_s, transient_s : float
+    window_s : float
+        Welch window (sets the resolution 1 / window_s Hz).
+    fmin, fmax : float
+        Band of the log-spectral distance (Hz).
+    peak_band : (float, float) | None
+        Band of the peak-frequency term (e.g. the alpha band); None: no such term.
+    peak_weight : float
+    noise, integrator, initial_state, stimulus
+        As in :func:`mne_nmm.make_simulator`.
+    """
+
+    def __init__(self, network, model, monitor, target_psd, *, duration_s, transient_s=1.0, window_s=2.0, fmin=1.0,
+                 fmax=40.0, peak_band=None, peak_weight=0.01, normalize=True, noise=None,
+                 integrator="stochastic_heun", initial_state=None, stimulus=None):
+        from ..simulation import make_simulator
+
+        self._init_args = (network, model, monitor, target_psd, dict(
+            duration_s=duration_s, transient_s=transient_s, window_s=window_s, fmin=fmin, fmax=fmax,
+            peak_band=peak_band, peak_weight=peak_weight, normalize=normalize, noise=noise, integrator=integrator,
+            initial_state=initial_state, stimulus=stimulus))
+        self.network, self.model, self.monitor = network, model, monitor
+        self.duration_s = check_positive(duration_s, "duration_s")
+        self.transient_s = check_positive(transient_s, "transient_s", strict=False)
+        period_ms = float(monitor.period_ms)
+        self.sfreq_hz = 1000.0 / period_ms
+        self.n_skip = int(round(self.transient_s * self.sfreq_hz))
+        self.n_keep = int(round(self.duration_s * self.sfreq_hz))
+        self.n_per_seg = int(round(window_s * self.sfreq_hz))
+        if self.n_per_seg > self.n_keep:
+            raise ValueError(f"window_s={window_s:g} s is longer than duration_s={duration_s:g} s.")
+        self.freqs = np.fft.rfftfreq(self.n_per_seg, 1.0 / self.sfreq_hz)
+        tp = np.asarray(target_psd, dtype=float)
+        if tp.ndim == 1:
+            tp = tp[:, None]
+        if tp.shape[0] != self.freqs.size:
+            raise ValueError(f"target_psd has {tp.shape[0]} frequencies; window_s={window_s:g} s at "
+                             f"{self.sfreq_hz:g} Hz gives {self.freqs.size} (0..{self.freqs[-1]:g} Hz). Compute it "
+                             f"with analysis.psd(..., window_s={window_s:g}).")
+        self.fmin, self.fmax, self.peak_band = float(fmin), float(fmax), peak_band
+        self.peak_weight, self.normalize = float(peak_weight), bool(normalize)
+        self._sel = (self.freqs >= self.fmin) & (self.freqs <= self.fmax)
+        self.target_psd = tp
+        self._target = jnp.asarray(self._shape(tp))
+        self.run, self.params = make_simulator(
+            network, model, duration_ms=(self.n_skip + self.n_keep) * period_ms, integrator=integrator,
+            noise=noise, monitors=[monitor], initial_state=initial_state, stimulus=stimulus)
+        self._name = monitor.name
+        if self.peak_band is not None:
+            lo, hi = self.peak_band
+            self._target_peak = L.peak_frequency_soft(jnp.asarray(tp), self.freqs, lo, hi)
+
+    def _shape(self, p):
+        p = p[self._sel]
+        if self.normalize:
+            p = p / jnp.sum(p, axis=0, keepdims=True) if isinstance(p, jnp.ndarray) else p / p.sum(axis=0,
+                                                                                                   keepdims=True)
+        return p
+
+    def signal(self, params, key):
+        out = self.run(params, key)
+        return out[self._name][self.n_skip:self.n_skip + self.n_keep, 0, :], out.diverged_step
+
+    def psd(self, params, key):
+        x, div = self.signal(params, key)
+        p, _ = L.welch_psd(x, self.sfreq_hz, self.n_per_seg)
+        return p, div
+
+    def terms(self, params, key):
+        if self.normalize:
+            # the spectral shape does not depend on the signal's scale: compute it on a signal of
+            # unit RMS (a constant factor for the gradient), away from float32 underflow (EEG in V)
+            x, div = self.signal(params, key)
+            x = x / jax.lax.stop_gradient(jnp.sqrt(jnp.mean(x * x)) + 1e-30)
+            p, _ = L.welch_psd(x, self.sfreq_hz, self.n_per_seg)
+        else:
+            p, div = self.psd(params, key)
+        shape = self._shape(p)
+        out = {"log_psd": jnp.mean((jnp.log10(shape) - jnp.log10(self._target)) ** 2)}
+        if self.peak_band is not None:
+            pk = L.peak_frequency_soft(p, self.freqs, *self.peak_band)
+            out["peak"] = jnp.mean((pk - self._target_peak) ** 2)
+        bad = div >= 0
+        return {k: jnp.where(bad, jnp.nan, v) for k, v in out.items()}
+
+    def loss(self, params, key):
+        t = self.terms(params, key)
+        return t["log_psd"] + (self.peak_weight * t["peak"] if "peak" in t else 0.0)
+
+    def scores(self, params, key):
+        t = self.terms(params, key)
+        p, div = self.psd(params, key)
+        out = {"log_psd": t["log_psd"], "diverged": div >= 0}
+        if self.peak_band is not None:
+            out["peak_hz"] = jnp.mean(L.peak_frequency_soft(p, self.freqs, *self.peak_band))
+            out["peak_error_hz"] = jnp.sqrt(t["peak"])
+        return out
+
+    def ensemble_loss(self, params, keys):
+        return jnp.mean(jax.vmap(lambda k: self.loss(params, k))(keys))
+
+    def __reduce__(self):
+        return (_rebuild_spectrum, self._init_args)
+
+    def __repr__(self):
+        return (f"<SpectrumObjective | {self.network.n_regions} regions, monitor {self._name!r} at "
+                f"{self.sfreq_hz:g} Hz, {self.duration_s:g} s, {self.fmin:g}-{self.fmax:g} Hz>")
+
+
+def _rebuild_spectrum(network, model, monitor, target_psd, kwargs):
+    return SpectrumObjective(network, model, monitor, target_psd, **kwargs)

@@ -91,6 +91,9 @@ def check_array(value, name, *, ndim=None, shape=None, finite=True, nonnegative=
 
     ``shape`` may contain ``None`` for free axes. Raises ValueError naming ``name``.
     """
+    if dtype is not None and np.dtype(dtype).kind != "c" and np.iscomplexobj(value):
+        raise TypeError(f"{name} must be real numbers, got complex values (dtype "
+                        f"{np.asarray(value).dtype}); the imaginary part would be dropped.")
     try:
         arr = np.asarray(value, dtype=dtype)
     except (TypeError, ValueError) as err:

@@ -30,6 +30,27 @@ from .pytree import pytree_dataclass
 class Coupling:
     """Base class: ``n_features``, ``pre`` and ``post`` (see module docstring)."""
 
+    def __post_init__(self):
+        """Parameters must be real, finite numbers (checked on construction, not when JAX rebuilds the pytree)."""
+        import jax
+        import numpy as np
+
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.metadata.get("static", False) or isinstance(value, jax.core.Tracer):
+                continue
+            what = f"{type(self).__name__}.{f.name} must be a real number"
+            if value is None or isinstance(value, (bool, np.bool_, str, bytes, complex, dict, set)):
+                raise TypeError(f"{what}, got {type(value).__name__} {value!r}.")
+            try:
+                arr = np.asarray(value)
+            except (TypeError, ValueError):
+                raise TypeError(f"{what}, got {type(value).__name__}.") from None
+            if arr.dtype.kind not in "iuf":
+                raise TypeError(f"{what}, got {type(value).__name__} of dtype {arr.dtype}.")
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"{type(self).__name__}.{f.name} must be finite, got {value!r}.")
+
     def n_features(self, n_cvar):
         return n_cvar
 

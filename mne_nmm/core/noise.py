@@ -73,6 +73,29 @@ class Noise:
 
     multiplicative = False
 
+    def __post_init__(self):
+        """Validate ``sigma`` and ``variables`` on construction (not when JAX rebuilds the pytree)."""
+        name = f"{type(self).__name__}.sigma"
+        sigma = self.sigma
+        if not isinstance(sigma, jax.core.Tracer):
+            if sigma is None or isinstance(sigma, (bool, np.bool_, str, bytes, complex, dict, set)):
+                raise TypeError(f"{name} must be a real number or an array of real numbers, got "
+                                f"{type(sigma).__name__} {sigma!r}.")
+            try:
+                arr = np.asarray(sigma)
+            except (TypeError, ValueError):
+                raise TypeError(f"{name} must be a real number or an array of real numbers, got "
+                                f"{type(sigma).__name__}.") from None
+            if arr.dtype.kind not in "iuf":
+                raise TypeError(f"{name} must be real numbers, got dtype {arr.dtype}.")
+            if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+                raise ValueError(f"{name} must be finite and >= 0, got {sigma!r}.")
+        v = self.variables
+        if v is not None and not isinstance(v, str) and not (
+                isinstance(v, (tuple, list)) and all(isinstance(x, str) for x in v)):
+            raise TypeError(f"{type(self).__name__}.variables must be a state variable name, a tuple of names or "
+                            f"None, got {v!r}.")
+
     def resolve_variables(self, model):
         names = model.state_variables if self.variables is None else self.variables
         if isinstance(names, str):

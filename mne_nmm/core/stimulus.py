@@ -22,6 +22,20 @@ from .._validate import check_array, check_positive, validate_type
 from .digest import content_key
 
 
+def _finite(value, name):
+    v = float(validate_type(value, "numeric", name))
+    if not np.isfinite(v):
+        raise ValueError(f"{name} must be a finite number, got {value!r}.")
+    return v
+
+
+def _offset(value):
+    v = float(validate_type(value, "numeric", "offset_ms"))
+    if np.isnan(v):
+        raise ValueError(f"offset_ms must be a number (np.inf: no offset), got {value!r}.")
+    return v
+
+
 class Waveform(abc.ABC):
     """Base class of temporal waveforms ``w(t_ms, step)`` (dimensionless)."""
 
@@ -57,7 +71,7 @@ class PulseTrain(Waveform):
         self.width_ms = check_positive(width_ms, "width_ms")
         if self.width_ms > self.period_ms:
             raise ValueError(f"width_ms ({width_ms}) must not exceed period_ms ({period_ms}).")
-        self.n_pulses = None if n_pulses is None else int(n_pulses)
+        self.n_pulses = None if n_pulses is None else int(validate_type(n_pulses, ("int", None), "n_pulses"))
         if self.n_pulses is not None and self.n_pulses < 1:
             raise ValueError(f"n_pulses must be >= 1 or None, got {n_pulses}.")
 
@@ -82,9 +96,9 @@ class Sinusoid(Waveform):
 
     def __init__(self, frequency_hz, phase_rad=0.0, onset_ms=0.0, offset_ms=np.inf):
         self.frequency_hz = check_positive(frequency_hz, "frequency_hz")
-        self.phase_rad = float(phase_rad)
+        self.phase_rad = _finite(phase_rad, "phase_rad")
         self.onset_ms = check_positive(onset_ms, "onset_ms", strict=False)
-        self.offset_ms = float(offset_ms)
+        self.offset_ms = _offset(offset_ms)
 
     def __call__(self, t_ms, step):
         on = (t_ms >= self.onset_ms) & (t_ms < self.offset_ms)
@@ -96,7 +110,7 @@ class Step(Waveform):
 
     def __init__(self, onset_ms, offset_ms=np.inf):
         self.onset_ms = check_positive(onset_ms, "onset_ms", strict=False)
-        self.offset_ms = float(offset_ms)
+        self.offset_ms = _offset(offset_ms)
         if self.offset_ms <= self.onset_ms:
             raise ValueError(f"offset_ms ({offset_ms}) must be after onset_ms ({onset_ms}).")
 
@@ -150,6 +164,10 @@ class Stimulus:
         self.waveform = waveform
         self.regions = regions
         self.amplitude = float(validate_type(amplitude, "numeric", "amplitude"))
+        if not np.isfinite(self.amplitude):
+            raise ValueError(f"amplitude must be a finite number, got {amplitude!r}.")
+        if variable is not None and not isinstance(variable, str):
+            raise TypeError(f"variable must be a state variable name (str) or None, got {type(variable).__name__}.")
         self.variable = variable
 
     def pattern(self, region_names):
@@ -160,6 +178,9 @@ class Stimulus:
         if isinstance(r, str):
             r = [r]
         arr = np.asarray(r)
+        if arr.dtype.kind == "b":
+            raise TypeError("regions must be region names, integer indices or a float weight vector (n_regions,), "
+                            "got booleans; use np.flatnonzero(mask) for a mask.")
         if arr.dtype.kind in "fc":  # a full weight vector
             return check_array(arr, "regions", shape=(n,))
         pat = np.zeros(n)

@@ -5,6 +5,8 @@ drive lives in :mod:`mne_nmm.core.kernel`.
 """
 
 from .api import estimate_memory, make_simulator, simulate
+from .checkpoint import CheckpointError, CheckpointInUseError
 from .driver import SimulationDivergedError
 
-__all__ = ["simulate", "make_simulator", "estimate_memory", "SimulationDivergedError"]
+__all__ = ["simulate", "make_simulator", "estimate_memory", "SimulationDivergedError", "CheckpointError",
+           "CheckpointInUseError"]

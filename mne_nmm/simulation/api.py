@@ -12,7 +12,7 @@ import numpy as np
 from .._validate import check_int, check_option, use_log_level
 from . import batch, memory
 from .driver import SimulationDivergedError, drive
-from .setup import Setup, as_key, float_dtype, prepare
+from .setup import Setup, as_key, check_run_args, float_dtype, prepare
 
 __all__ = ["simulate", "make_simulator", "estimate_memory"]
 
@@ -60,23 +60,30 @@ def simulate(network, model, *, duration_ms, integrator="heun", noise=None, moni
     checkpoint : path-like | None
         File where the run state and finished outputs are saved (atomically) between chunks; an
         interrupted run given the same file resumes from the last saved chunk with a bit-identical
-        final result. Removed when the run completes.
+        final result. Removed when the run completes. The first checkpoint is written after the first
+        chunk, then after every chunk ending 10 s or more (wall time) after the previous one, so a
+        kill loses at most that much work. While the run lasts it holds an advisory lock
+        (``<checkpoint>.lock``): a second run on the same path raises ``CheckpointInUseError``. A file
+        that is empty, damaged or from another simulation raises ``CheckpointError`` ("delete it or
+        pass another path"). The folder must exist and be writable (checked before the run starts).
     progress : bool | None
         Show a progress bar (default: when the run has several chunks and stderr is a terminal).
     on_divergence : {"raise", "warn"}
         What to do when the state becomes non-finite: raise :class:`SimulationDivergedError`
         (carrying the partial result), or warn and return the partial result.
     max_memory_gb : float | None
-        Refuse runs whose outputs and buffers exceed this (default: 80% of physical memory).
+        Refuse runs whose outputs and buffers exceed this (default: 80% of the memory available now,
+        ``MemAvailable``, capped by the free room of the process's cgroup memory limit when one is set).
     batch_mode : {"auto", "vectorized", "sequential"}
         How the runs of a sweep / ensemble execute: ``"vectorized"``, groups of runs advance together
         in one device call (``jax.vmap`` of the kernel); ``"sequential"``, the single-run kernel
         applied to each run in turn. ``"auto"`` (the default) is ``"vectorized"``. On a CPU a group
-        holds at most 16 runs (larger groups fall out of the caches). Results are identical up to
-        float rounding. With a checkpoint and several groups, each group uses its own file.
+        holds at most 16 runs (larger groups fall out of the caches). With a checkpoint and several
+        groups, each group uses its own file. See Notes for which settings give identical bits.
     n_jobs : int | None
         Groups of runs executed concurrently, in threads (XLA releases the GIL). Default: the number
-        of CPU cores available on the CPU backend, 1 on accelerators. Results do not depend on it.
+        of CPU cores available on the CPU backend, 1 on accelerators. In ``"vectorized"`` mode it also
+        sets how the runs are split into groups (at least ``n_jobs`` groups), see Notes.
     verbose : bool | str | int | None
         Logging level for this call.
 
@@ -85,10 +92,29 @@ def simulate(network, model, *, duration_ms, integrator="heun", noise=None, moni
     result : SimulationResult
         ``result[name]`` is a :class:`~mne_nmm.result.MonitorOutput` with time-major data
         ``(n_times, n_variables, n_regions)`` (a leading batch axis is added for sweeps/trials).
+
+    Notes
+    -----
+    **Determinism.** The same arguments on the same machine and backend give the same bits, every
+    time (noise is a pure function of the key and the step; chunking, checkpoints and resuming do not
+    change a bit). Across batch settings:
+
+    * ``batch_mode="sequential"``: every run is the single-run kernel, bit-identical to ``simulate``
+      of that run's parameters and key alone, for every ``n_jobs``.
+    * ``batch_mode="vectorized"`` / ``"auto"``: the runs are split into groups (at least ``n_jobs``
+      groups, at most 16 runs per group on a CPU; :func:`mne_nmm.simulation.batch.make_groups`) and
+      each group is one ``jax.vmap``-ed call. A run's bits depend on that split: the same ``nb``,
+      ``n_jobs`` and backend give identical bits; another ``n_jobs`` (hence another split) may change a
+      run by float rounding (a few ulp, ~6e-8 in float32 on a unit-size state), as may the difference
+      between a group of one run (equal to the single run) and a larger group. Since the default
+      ``n_jobs`` is the number of CPU cores, pass ``n_jobs`` explicitly (or use
+      ``batch_mode="sequential"``) when bit-identical results are needed on machines with different
+      core counts.
     """
     with use_log_level(verbose):
         check_option("batch_mode", batch_mode, ("auto", "vectorized", "sequential"))
         check_option("on_divergence", on_divergence, ("raise", "warn"))
+        check_run_args(checkpoint, max_memory_gb)
         batched = bool(sweep) or n_trials is not None
         vectorized = batched and batch_mode != "sequential"
         s = prepare(network, model, duration_ms=duration_ms, integrator=integrator, noise=noise, monitors=monitors,
@@ -137,7 +163,7 @@ def _run_groups(s, x0, params, axes, keys, nb, groups, mode, n_jobs, checkpoint,
         if checkpoint is not None:
             path = os.fspath(checkpoint) if len(groups) == 1 else f"{os.fspath(checkpoint)}.{tag}{gi}.npz"
         return drive(s, chunk, init(p, x0, keys[idx]), p, None if single else len(idx), path, False, on_divergence,
-                     bar=bar, bar_runs=len(idx))
+                     bar=bar, bar_runs=len(idx), run_index=[int(i) for i in idx])
 
     outcomes = []
     try:

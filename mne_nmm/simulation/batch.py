@@ -6,6 +6,10 @@ A sweep names leaves of :class:`~mne_nmm.core.params.SimParams` by their dotted 
 kernel's functions are ``vmap``-ed with ``in_axes`` 0 on exactly those leaves. How the runs
 execute is host policy: vectorized groups (one device call advances a whole group) or one
 run at a time (the single-run kernel), and how many groups run at once in threads.
+
+Bits: one run at a time is bit-identical to the single run for any ``n_jobs``; a vectorized group's
+runs equal single runs up to float rounding, and depend on the grouping (:func:`make_groups`, which
+uses ``n_jobs``) only by that rounding (see the Notes of :func:`mne_nmm.simulate`).
 """
 
 from __future__ import annotations

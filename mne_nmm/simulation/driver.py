@@ -8,6 +8,7 @@ kernel stays a pure function that ``grad`` and ``vmap`` can use.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -61,11 +62,14 @@ def n_samples(n_steps, period):
     return n_steps // period
 
 
-def drive(s, run_chunk, carry, params, nb, checkpoint, progress, on_divergence, *, bar=None, bar_runs=1):
+def drive(s, run_chunk, carry, params, nb, checkpoint, progress, on_divergence, *, bar=None, bar_runs=1,
+          run_index=None):
     """Run ``s.n_steps`` steps with ``run_chunk(carry, params, n_blocks, tail)``; returns a SimulationResult.
 
     ``carry`` and the chunk's outputs always have a leading run axis (of 1 for a single run); ``nb`` is the
     number of runs of a vectorized group, None for one run (then the result has no run axis).
+    ``run_index`` gives the batch index of each run of the group (default ``0 .. nb - 1``): a divergence
+    report names the run by it.
     """
     network, model = s.network, s.model
     n_steps, chunk_steps, B = s.n_steps, s.chunk_steps, s.plan.block
@@ -74,10 +78,25 @@ def drive(s, run_chunk, carry, params, nb, checkpoint, progress, on_divergence, 
     lead = (nb or 1,)
     buffers = [np.empty(lead + (n_samples(n_steps, b.period_steps),) + tuple(b.sample_shape),
                         dtype=np.dtype(float_dtype())) for b in s.built]
+    if checkpoint is None:
+        lock = contextlib.nullcontext()
+    else:
+        checkpoint = ckpt.check_path(checkpoint)
+        lock = ckpt.locked(checkpoint)
+    with lock:
+        return _drive(s, run_chunk, carry, params, nb, checkpoint, progress, on_divergence, bar, bar_runs, fp,
+                      buffers, n_chunks, run_index)
+
+
+def _drive(s, run_chunk, carry, params, nb, checkpoint, progress, on_divergence, bar, bar_runs, fp, buffers,
+           n_chunks, run_index):
+    network, model = s.network, s.model
+    n_steps, chunk_steps, B = s.n_steps, s.chunk_steps, s.plan.block
     filled = [0] * len(s.built)
     done = 0
     if checkpoint is not None and os.path.exists(checkpoint):
-        carry, done, filled = ckpt.load(checkpoint, fp, carry, buffers, n_steps)
+        carry, done, filled = ckpt.load(checkpoint, fp, carry, buffers, n_steps,
+                                        periods=[b.period_steps for b in s.built])
         logger.info("Resuming from checkpoint %s at step %d/%d", checkpoint, done, n_steps)
     own_bar = bar is None and (progress if progress is not None else (n_chunks > 3 and _stderr_tty()))
     dt_s = network.dt_ms / 1000.0
@@ -88,7 +107,7 @@ def drive(s, run_chunk, carry, params, nb, checkpoint, progress, on_divergence, 
     elif bar is not None and done:
         bar.update(bar_runs * done * dt_s)
     t_start = time.perf_counter()
-    last_ckpt = time.perf_counter()
+    last_ckpt = None           # the first checkpoint is written after the first chunk (see checkpoint.py)
     diverged = None
     try:
         while done < n_steps:
@@ -107,7 +126,8 @@ def drive(s, run_chunk, carry, params, nb, checkpoint, progress, on_divergence, 
             if np.any(bad[:, 0] >= 0):
                 diverged = bad
                 break
-            if checkpoint is not None and done < n_steps and time.perf_counter() - last_ckpt >= ckpt.INTERVAL_S:
+            if checkpoint is not None and done < n_steps and (
+                    last_ckpt is None or time.perf_counter() - last_ckpt >= ckpt.INTERVAL_S):
                 ckpt.save(checkpoint, fp, carry, done, buffers, filled)
                 last_ckpt = time.perf_counter()
     finally:
@@ -136,12 +156,15 @@ def drive(s, run_chunk, carry, params, nb, checkpoint, progress, on_divergence, 
         b_i = int(np.argmax(diverged[:, 0] >= 0))
         step = int(diverged[b_i, 0])
         region = network.region_names[int(diverged[b_i, 1])]
-        batch_txt = f" (run {b_i} of the batch)" if nb is not None else ""
+        run_no = b_i if run_index is None else int(run_index[b_i])
+        batch_txt = f" (run {run_no} of the batch)" if nb is not None or run_index is not None else ""
         msg = (f"Simulation diverged{batch_txt}: the state became non-finite at step {step} "
                f"(t = {step * network.dt_ms:g} ms), first in region {region!r}. Reduce dt_ms, the coupling or the "
                f"noise, or check the parameters. Outputs up to t = {done * network.dt_ms:g} ms are in the error's "
                f"partial_result.")
         info["divergence"] = {"step": step, "time_ms": step * network.dt_ms, "region": region}
+        if nb is not None or run_index is not None:
+            info["divergence"]["run"] = run_no
         if on_divergence == "raise":
             raise SimulationDivergedError(msg, step, step * network.dt_ms, region, result)
         warnings.warn(msg, RuntimeWarning, stacklevel=3)

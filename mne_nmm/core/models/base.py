@@ -29,8 +29,8 @@ class metadata and write ``dfun``::
 from __future__ import annotations
 
 import abc
-
 import dataclasses
+import functools
 from typing import ClassVar
 
 import jax.numpy as jnp
@@ -48,6 +48,19 @@ def neural_mass(cls):
     class whose "parameters" may legitimately be negative or zero.
     """
     cls = dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
+    init = cls.__init__
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        if kwargs:
+            names = [f.name for f in dataclasses.fields(type(self)) if f.init]
+            unknown = sorted(set(kwargs) - set(names))
+            if unknown:
+                raise TypeError(f"Unknown parameter(s) {unknown} for {type(self).__name__}; valid names: "
+                                f"{sorted(names)}.")
+        init(self, *args, **kwargs)
+
+    cls.__init__ = __init__
     return register_dataclass_pytree(cls)
 
 
@@ -99,23 +112,34 @@ class NeuralMass(abc.ABC):
     positive_parameters: ClassVar[tuple] = ()
 
     def __post_init__(self):
+        cls = type(self).__name__
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if f.metadata.get("static", False) or _is_tracer(value):
                 continue
-            if isinstance(value, (str, bytes, dict, set)):
-                raise TypeError(f"{type(self).__name__}.{f.name} must be a number or an array of numbers, got {type(value).__name__}.")
-            if not isinstance(value, (int, float, np.ndarray, np.number, list, tuple)) and not hasattr(value, "__jax_array__") and not _is_array(value):
-                continue  # pytree machinery (None / sentinels during tree_map, in_axes specs)
-            arr = np.asarray(value)
-            if arr.dtype.kind not in "biuf":
-                raise TypeError(f"{type(self).__name__}.{f.name} must be a number or an array of numbers, got {type(value).__name__}.")
+            what = f"{cls}.{f.name} must be a real number or an array of real numbers (one per region)"
+            if value is None:
+                raise TypeError(f"{what}, got None.")
+            if isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"{what}, got the bool {value!r}; pass a number.")
+            if isinstance(value, (str, bytes, dict, set, complex, np.complexfloating)):
+                raise TypeError(f"{what}, got {type(value).__name__} {value!r}.")
+            try:
+                arr = np.asarray(value)
+            except (TypeError, ValueError):
+                raise TypeError(f"{what}, got {type(value).__name__}.") from None
+            if arr.dtype.kind not in "iuf":
+                kind = {"b": "booleans", "c": "complex numbers", "O": "objects", "U": "strings"}.get(
+                    arr.dtype.kind, f"dtype {arr.dtype}")
+                raise TypeError(f"{what}, got {type(value).__name__} of {kind}.")
             if arr.ndim > 1:
-                raise ValueError(f"{type(self).__name__}.{f.name} must be a scalar or a 1D array of one value per region, got shape {arr.shape}.")
+                raise ValueError(f"{cls}.{f.name} must be a scalar or a 1D array of one value per region, got shape {arr.shape}.")
+            if arr.ndim == 1 and arr.shape[0] == 0:
+                raise ValueError(f"{cls}.{f.name} must be a scalar or a 1D array of one value per region, got an empty array.")
             if not np.all(np.isfinite(arr)):
-                raise ValueError(f"{type(self).__name__}.{f.name} must be finite, got {value!r}.")
+                raise ValueError(f"{cls}.{f.name} must be finite, got {value!r}.")
             if f.name in self.positive_parameters and np.any(arr <= 0):
-                raise ValueError(f"{type(self).__name__}.{f.name} must be > 0 (it is a time constant or rate), got {value!r}.")
+                raise ValueError(f"{cls}.{f.name} must be > 0 (it is a time constant or rate), got {value!r}.")
 
     # -- contract -----------------------------------------------------------------
     @abc.abstractmethod

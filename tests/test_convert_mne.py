@@ -65,8 +65,8 @@ def test_to_raw_region_output_is_gain_times_data(head):
     eeg = raw.get_data(picks="eeg")
     np.testing.assert_allclose(eeg, (head.gain * 1e-8) @ x.T, rtol=1e-13, atol=0)
     assert eeg.dtype == np.float64
-    assert raw.ch_names == head.ch_names + ["STI 014"]
-    assert raw.get_channel_types() == ["eeg"] * 7 + ["stim"]
+    assert raw.ch_names == head.ch_names  # no stimuli: no (all-zero) stim channel
+    assert raw.get_channel_types() == ["eeg"] * 7
     assert raw.info["sfreq"] == SFREQ and raw.n_times == 11
     np.testing.assert_allclose(raw.times + raw.first_time, out.times_s, atol=1e-12)
     assert all(ch["unit"] == FIFF.FIFF_UNIT_V for ch in raw.info["chs"][:7])
@@ -172,12 +172,18 @@ def test_sensor_noise_is_seeded_and_has_the_covariance(head):
 
 def test_average_reference(head):
     x = np.random.default_rng(4).standard_normal((23, 5))
+    ref = (head.gain * 1e-8) @ x.T
+    # default: MNE's average-reference projector, added and applied (inverse modelling accepts it)
     raw = to_raw(_region_output(x), head, moment_am_per_unit=1e-8, reference="average")
     eeg = raw.get_data(picks="eeg")
     np.testing.assert_allclose(eeg.sum(axis=0), 0, atol=1e-20)
-    ref = (head.gain * 1e-8) @ x.T
     np.testing.assert_allclose(eeg, ref - ref.mean(axis=0), rtol=1e-10, atol=1e-22)
-    assert raw.info["custom_ref_applied"]
+    assert not raw.info["custom_ref_applied"]
+    assert [p["desc"] for p in raw.info["projs"]] == ["Average EEG reference"] and raw.info["projs"][0]["active"]
+    # projection=False: a custom (applied) reference, as set_eeg_reference(projection=False)
+    raw = to_raw(_region_output(x), head, moment_am_per_unit=1e-8, reference="average", projection=False)
+    np.testing.assert_allclose(raw.get_data(picks="eeg"), ref - ref.mean(axis=0), rtol=1e-10, atol=1e-22)
+    assert raw.info["custom_ref_applied"] and not raw.info["projs"]
 
 
 def test_epochs_and_evoked_recover_a_locked_response(head):

@@ -269,7 +269,7 @@ def test_pulse_stimulus_and_simulate_eeg_errors():
     with pytest.raises(ValueError, match="'kind' parameter"):
         simulate_eeg(kind="fnirs")
     with pytest.raises(ValueError, match="'connectome' parameter"):
-        simulate_eeg(connectome="tvb68")
+        simulate_eeg(connectome="tvb96")
 
 
 @pytest.mark.slow

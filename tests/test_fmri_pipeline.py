@@ -47,14 +47,14 @@ def test_simulate_bold_end_to_end(tmp_path, small_connectome):
     iu = np.triu_indices(5, 1)
     assert sim.scores["r"] == pytest.approx(np.corrcoef(sim.fc[iu], emp[iu])[0, 1])
     # files: the 4D image reads back through nilearn's masker
-    assert set(sim.files) == {"regions", "nifti", "labels", "fc_figure"}
+    assert set(sim.files) == {"regions", "nifti", "labels", "fc_figure", "sidecar", "manifest"}
     img = nib.load(sim.files["nifti"])
     assert img.shape == (6, 8, 5, 24) and img.header.get_xyzt_units() == ("mm", "sec")
     assert img.header.get_zooms()[3] == pytest.approx(1.0)
     labels = nib.load(sim.files["labels"])
     got = NiftiLabelsMasker(labels, standardize=None, resampling_target=None).fit_transform(img)
-    # columns by increasing label value: label 10 (k=0) is names[0]
-    np.testing.assert_allclose(got, bold.get(), rtol=1e-6, atol=1e-12)
+    # columns by increasing label value: label 10 (k=0) is names[0]; brain voxels hold S0 (1 + BOLD), S0 = 10000
+    np.testing.assert_allclose(got, 1e4 * (1 + bold.get()), rtol=1e-6, atol=1e-12)
     tsv = np.loadtxt(sim.files["regions"], skiprows=1)
     np.testing.assert_allclose(tsv, bold.get(), rtol=1e-6)
     with open(sim.files["regions"]) as fh:
@@ -119,11 +119,11 @@ def test_gradient_through_engine_and_bold(small_connectome):
 
     net = nmm.Network(small_connectome, coupling=nmm.coupling.Difference(), global_coupling=0.1,
                       speed_m_per_s=3.0, dt_ms=1.0)
-    run, theta = nmm.make_simulator(net, Hopf(a=-0.05), duration_ms=20_000, integrator="stochastic_heun",
-                                    noise=nmm.AdditiveNoise(sigma=0.02), monitors=[BalloonWindkessel(tr_s=1.0)])
+    run, params = nmm.make_simulator(net, Hopf(a=-0.05), duration_ms=20_000, integrator="stochastic_heun",
+                                     noise=nmm.AdditiveNoise(sigma=0.02), monitors=[BalloonWindkessel(tr_s=1.0)])
 
     def loss(g):
-        return jnp.mean(run({**theta, "G": g}, 0)["bold"][5:] ** 2) * 1e6
+        return jnp.mean(run(params.replace(global_coupling=g), 0)["bold"][5:] ** 2) * 1e6
 
     grad = float(jax.grad(loss)(0.1))
     fd = (float(loss(0.101)) - float(loss(0.099))) / 0.002

@@ -50,20 +50,27 @@ fig.suptitle("Region lead fields (V/(A·m))")
 # %%
 # A resting-state network with an EEG monitor
 # -------------------------------------------
-# Jansen-Rit columns (TVB parameters: each node sits on an alpha limit cycle)
-# coupled through the tvb76 connectome with conduction delays and driven by
-# noise. The monitor records the model's EEG source (``y1 - y2``, the pyramidal
+# Jansen-Rit columns coupled through the tvb76 connectome with conduction delays,
+# driven by noise on their excitatory input (Jansen & Rit's noisy ``p(t)``), with
+# a posterior-anterior gradient of the mean drive
+# (:func:`~mne_nmm.eeg.resting_jansen_rit`): parieto-occipital columns oscillate
+# at alpha frequency, anterior ones fluctuate aperiodically, which gives a 1/f
+# background and posterior-dominant alpha (the default of
+# :func:`~mne_nmm.eeg.simulate_eeg`; identical TVB columns give a line spectrum
+# with harmonics instead). The coupling is scaled by the connectome's median
+# in-strength (:func:`~mne_nmm.eeg.default_eeg_coupling`). The monitor records the model's EEG source (``y1 - y2``, the pyramidal
 # membrane potential in mV) every 4 ms (250 Hz) and converts it to a dipole
 # moment with the model's default scale, 10 nA·m per mV
 # (:data:`~mne_nmm.monitors.leadfield.DEFAULT_MOMENT_AM_PER_UNIT`; pass
 # ``moment_am_per_unit=`` to change it). We also drive both primary visual
 # cortices with a 10 ms pulse every second, to get an evoked response later.
 conn = nmm.datasets.load_connectome("tvb76")
-net = nmm.Network(conn.normalized("max"), coupling=nmm.coupling.SigmoidalJansenRit(), global_coupling=1.0,
-                  speed_m_per_s=3.0, dt_ms=0.1)
+net = nmm.Network(conn.normalized("max"), coupling=nmm.coupling.SigmoidalJansenRit(),
+                  global_coupling=nmm.eeg.default_eeg_coupling(conn), speed_m_per_s=3.0, dt_ms=0.1)
+model = nmm.eeg.resting_jansen_rit(head)
 stimulus = pulse_stimulus(["rV1", "lV1"], onset_ms=1500.0, period_ms=1000.0, width_ms=10.0)
-res = nmm.simulate(net, nmm.models.JansenRit(), duration_ms=12_000.0, integrator="stochastic_heun",
-                   noise=nmm.AdditiveNoise(sigma=0.01, variables=("y4",)),
+res = nmm.simulate(net, model, duration_ms=12_000.0, integrator="stochastic_heun",
+                   noise=nmm.AdditiveNoise(sigma=0.05, variables=("y4",)),
                    monitors=[EEG(head, period_ms=4.0), nmm.monitors.TemporalAverage(period_ms=4.0)],
                    stimulus=stimulus, key=0)
 print(res)
@@ -76,7 +83,8 @@ print(res["eeg"])
 # head's channels in order, volts, the monitor's sampling rate, a ``STI 014``
 # stim channel and ``"stimulus"`` annotations at the stimulus onsets. Sensor
 # noise (MNE's ad-hoc covariance: 0.2 µV) is added with an explicit seed, then
-# the data are average-referenced. We drop the first second (initial transient).
+# MNE's average-reference projector is added and applied (so the minimum-norm
+# inverse accepts the data). We drop the first second (initial transient).
 raw = to_raw(res, monitor="eeg", noise_cov="ad_hoc", random_state=0, reference="average")
 raw.crop(tmin=1.0)
 print(raw)
@@ -86,6 +94,25 @@ print(raw.info["dig"][:3])
 # From here on it is plain MNE: the spectrum peaks in the alpha band.
 raw_filt = raw.copy().filter(1.0, 40.0)
 raw_filt.compute_psd(fmax=40.0).plot(picks="eeg", average=False)
+
+# %%
+# Spectral parameterisation (specparam, Donoghue et al. 2020) of the recording:
+# aperiodic exponent, alpha peak and the posterior/anterior alpha power ratio
+# (``benchmarks/resting_eeg_spectrum.py`` measures several seeds and both
+# default connectomes).
+m = nmm.eeg.measure_resting_spectrum(raw)
+print(f"aperiodic exponent {m['exponent']:.2f}, alpha {m['alpha_cf_hz']:.1f} Hz (bandwidth "
+      f"{m['alpha_bw_hz']:.1f} Hz), posterior/anterior alpha {m['post_ant_alpha_ratio']:.2f}")
+
+# %%
+# The one-call version, :func:`~mne_nmm.eeg.simulate_eeg`, also records what
+# produced the data (model, parameters, connectome, coupling, delays, dt,
+# integrator, noise, seed, versions) as JSON in ``raw.info["description"]``;
+# ``mne-nmm rerun`` repeats a run from it bit for bit.
+import json
+
+raw_rest = nmm.eeg.simulate_eeg(2.0, head=head, seed=0)
+print(json.loads(raw_rest.info["description"])["simulation"]["integrator"])
 
 # %%
 # :func:`~mne_nmm.eeg.plot_eeg_summary` draws the spectrum and the alpha-band
@@ -128,8 +155,8 @@ print("max |apply_forward_raw - lead-field monitor| / max |EEG| =",
 # centred in the helmet (the canonical info's ``dev_head_t`` is the identity).
 # With ``sources="centres"`` (one dipole per region) it builds in about a second.
 head_meg = default_head("meg", sources="centres")
-res_meg = nmm.simulate(net, nmm.models.JansenRit(), duration_ms=4000.0, integrator="stochastic_heun",
-                       noise=nmm.AdditiveNoise(sigma=0.01, variables=("y4",)),
+res_meg = nmm.simulate(net, nmm.eeg.resting_jansen_rit(head_meg), duration_ms=4000.0, integrator="stochastic_heun",
+                       noise=nmm.AdditiveNoise(sigma=0.05, variables=("y4",)),
                        monitors=[MEG(head_meg, period_ms=4.0)], stimulus=stimulus, key=1)
 raw_meg = to_raw(res_meg, noise_cov="ad_hoc", random_state=1).crop(tmin=1.0)
 print(raw_meg)
@@ -186,3 +213,19 @@ conn68 = nmm.datasets.load_connectome("tvb68")
 print(match_regions(conn68.region_names, labels))
 head68 = make_head_model(fwd, labels, region_names=conn68.region_names, info=info, src=src)
 print(head68)
+
+# %%
+# sEEG and ECoG
+# -------------
+# Intracranial contacts see the nearby cortex: their region gains come from the
+# contact positions with a point-dipole potential in an infinite homogeneous
+# medium (:mod:`mne_nmm.adapters.contacts`). A depth shaft through the left
+# temporal lobe gives a Raw with ``seeg`` channels and a montage, ready for
+# MNE's sEEG steps (bipolar reference, ...).
+from mne_nmm.adapters.contacts import depth_electrode
+
+shaft = depth_electrode(entry_mm=[-65, -20, 5], target_mm=[-30, -20, 0], n_contacts=8, name="LT")
+head_seeg = default_head("seeg", contacts=shaft)
+raw_seeg = nmm.eeg.simulate_eeg(2.0, kind="seeg", head=head_seeg, sensor_noise=None, reference=None)
+raw_bip = mne.set_bipolar_reference(raw_seeg, ["LT1", "LT2"], ["LT2", "LT3"], verbose=False)
+print(raw_bip)

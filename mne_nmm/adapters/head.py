@@ -99,7 +99,7 @@ def eeg_info(montage="fsaverage_1010", *, sfreq_hz=1000.0):
     return info
 
 
-def meg_info(system="neuromag", *, dev_head_t=None):
+def meg_info(system="neuromag", *, dev_head_t=None, head_shape=True):
     """An MEG-only :class:`mne.Info` from MNE's canonical sensor layouts, with a head position.
 
     Parameters
@@ -109,11 +109,15 @@ def meg_info(system="neuromag", *, dev_head_t=None):
     dev_head_t : mne.transforms.Transform | array, shape (4, 4) | None
         Device -> head transform; default: identity rotation and the translation
         :data:`DEFAULT_DEV_HEAD_TRANSLATION_M`.
+    head_shape : bool
+        Add fsaverage's fiducials and head-shape points (:func:`fsaverage_head_montage`),
+        so that ``maxwell_filter(origin="auto")`` can fit the head origin.
 
     Returns
     -------
     info : mne.Info
-        MEG channels only (no reference sensors), ``dev_head_t`` set.
+        MEG channels only (no reference sensors), ``dev_head_t`` set, digitisation
+        of fsaverage's head (with ``head_shape=True``).
     """
     check_option("system", system, ("neuromag", "ctf151", "ctf275"))
     info = mne.channels.read_meg_canonical_info(system)
@@ -128,7 +132,45 @@ def meg_info(system="neuromag", *, dev_head_t=None):
     t = mne.transforms.Transform("meg", "head", np.array(mat, dtype=float))
     with info._unlock():  # no public setter for dev_head_t
         info["dev_head_t"] = t
+    if head_shape:
+        info.set_montage(fsaverage_head_montage(), verbose=False)
     return info
+
+
+def fsaverage_head_montage(n_points=200):
+    """Fiducials and scalp points of MNE's fsaverage, in the head frame, as a montage.
+
+    The digitisation a real MEG recording has (nasion, LPA, RPA and head-shape
+    points): with it :func:`mne.bem.fit_sphere_to_headshape` and
+    ``mne.preprocessing.maxwell_filter(raw, origin="auto")`` work on simulated MEG.
+    Points are taken from ``mne/data/fsaverage/fsaverage-head.fif`` (the scalp,
+    every k-th vertex above the nasion-ear plane minus 2 cm, as a digitiser would
+    sample it) and ``fsaverage-fiducials.fif``, mapped MRI -> head with
+    :func:`fsaverage_mri_head_t`.
+
+    Parameters
+    ----------
+    n_points : int
+        Approximate number of head-shape points.
+
+    Returns
+    -------
+    montage : mne.channels.DigMontage
+        Coordinate frame ``"head"`` (m), no channel positions.
+    """
+    t = fsaverage_mri_head_t()
+    fids = mne.io.read_fiducials(os.path.join(_FSAVERAGE_DIR, "fsaverage-fiducials.fif"), verbose=False)[0]
+    pos = {}
+    for f in fids:
+        name = {mne.io.constants.FIFF.FIFFV_POINT_LPA: "lpa", mne.io.constants.FIFF.FIFFV_POINT_NASION: "nasion",
+                mne.io.constants.FIFF.FIFFV_POINT_RPA: "rpa"}[int(f["ident"])]
+        pos[name] = mne.transforms.apply_trans(t, np.asarray(f["r"], dtype=float))
+    surf = mne.read_bem_surfaces(os.path.join(_FSAVERAGE_DIR, "fsaverage-head.fif"), verbose=False)[0]
+    rr = mne.transforms.apply_trans(t, surf["rr"]) if surf["coord_frame"] == mne.io.constants.FIFF.FIFFV_COORD_MRI \
+        else np.asarray(surf["rr"], dtype=float)
+    rr = rr[rr[:, 2] > min(p[2] for p in pos.values()) - 0.02]
+    step = max(1, len(rr) // int(n_points))
+    return mne.channels.make_dig_montage(hsp=rr[::step], coord_frame="head", **pos)
 
 
 def make_sphere_head(positions_mm, *, normals=None, region_mapping=None, region_names=None, kind="eeg", frame="mni",
@@ -318,7 +360,7 @@ def make_template_subject(subjects_dir, subject="fsaverage5_head", *, overwrite=
     return subject
 
 
-__all__ = ["make_sphere_head", "make_template_subject", "eeg_info", "meg_info", "mni_to_head",
+__all__ = ["make_sphere_head", "make_template_subject", "eeg_info", "meg_info", "mni_to_head", "fsaverage_head_montage",
            "fsaverage_mri_head_t", "DEFAULT_DEV_HEAD_TRANSLATION_M"]
 
 

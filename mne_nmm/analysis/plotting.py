@@ -15,7 +15,8 @@ from ._inputs import as_timeseries
 from .fc import fc_similarity, upper_triangle
 from .fcd import fcd_values
 
-__all__ = ["plot_fc", "plot_fc_comparison", "plot_psd", "plot_fcd", "plot_carpet", "plot_band_topomaps"]
+__all__ = ["plot_fc", "plot_fc_comparison", "plot_psd", "plot_fcd", "plot_carpet", "plot_band_topomaps",
+           "plot_region_map"]
 
 DEFAULT_BANDS = {"delta": (1.0, 4.0), "theta": (4.0, 8.0), "alpha": (8.0, 13.0), "beta": (13.0, 30.0)}
 
@@ -326,4 +327,67 @@ def plot_band_topomaps(data, *, info=None, bands=None, relative=True, sfreq_hz=N
         im, _ = mne.viz.plot_topomap(bp, sub_info, ch_type=ch_type, axes=ax, show=False, cmap="viridis")
         ax.set_title(f"{name} {lo:g}-{hi:g} Hz")
         fig.colorbar(im, ax=ax, shrink=0.7, label="relative power" if relative else "power")
+    return fig
+
+
+def plot_region_map(values, region_names, *, atlas="tvb76", cmap="viridis", vmin=None, vmax=None, title=None,
+                    label=None, max_distance_mm=5.0):
+    """One value per region painted on nilearn's fsaverage5 cortex (lateral and medial views).
+
+    The way to look at region-level estimates of the offline default heads, whose
+    discrete source spaces ``stc.plot`` cannot draw (it needs a FreeSurfer
+    subject's inflated surfaces): e.g. the alpha power of each region, or the
+    region columns of ``mne.minimum_norm.apply_inverse`` on the ``"centres"`` head.
+    Uses :func:`mne_nmm.convert.nifti.to_surface` and
+    :func:`nilearn.plotting.plot_surf_stat_map`.
+
+    Parameters
+    ----------
+    values : array, shape (n_regions,)
+        Values to show.
+    region_names : sequence of str
+        Their region names (tvb76 or Desikan-Killiany / tvb68 names).
+    atlas : "tvb76" | "desikan_killiany"
+        Vertex labelling of fsaverage5 (see :func:`~mne_nmm.convert.nifti.to_surface`).
+    cmap, vmin, vmax : str, float | None
+        Colour map and limits (default: the range of ``values``).
+    title, label : str | None
+        Figure title and colour-bar label.
+    max_distance_mm : float
+        tvb76 labelling distance.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        Four views: left lateral, left medial, right lateral, right medial.
+    """
+    from matplotlib import cm, colors
+    from matplotlib.figure import Figure
+    from nilearn import plotting
+
+    from ..convert.nifti import to_surface
+
+    v = check_array(values, "values", ndim=1)
+    names = [str(n) for n in region_names]
+    if len(names) != v.size:
+        raise ValueError(f"region_names must have one name per value ({v.size}), got {len(names)}.")
+    img = to_surface(v[None, :], atlas, region_names=names, tr_s=1.0, on_mismatch="subset",
+                     max_distance_mm=max_distance_mm)
+    lo = float(np.nanmin(v)) if vmin is None else float(vmin)
+    hi = float(np.nanmax(v)) if vmax is None else float(vmax)
+    if not hi > lo:
+        hi = lo + 1.0
+    fig = Figure(figsize=(12, 3.4), layout="constrained")
+    views = [("left", "lateral"), ("left", "medial"), ("right", "lateral"), ("right", "medial")]
+    for k, (hemi, view) in enumerate(views):
+        ax = fig.add_subplot(1, 5, k + 1, projection="3d")
+        plotting.plot_surf_stat_map(img.mesh, img, hemi=hemi, view=view, axes=ax, figure=fig, colorbar=False,
+                                    cmap=cmap, vmin=lo, vmax=hi, symmetric_cbar=False, threshold=None)
+        ax.set_title(f"{hemi} {view}", fontsize="small")
+    cax = fig.add_subplot(1, 5, 5)
+    cax.set_axis_off()
+    fig.colorbar(cm.ScalarMappable(norm=colors.Normalize(lo, hi), cmap=cmap), ax=cax, fraction=0.5,
+                 label=label or "")
+    if title:
+        fig.suptitle(title)
     return fig

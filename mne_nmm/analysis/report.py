@@ -19,6 +19,43 @@ from .synchrony import kuramoto_order, metastability
 __all__ = ["make_report"]
 
 
+def _provenance_of(obj):
+    """The mne_nmm provenance dict carried by an input (Raw description JSON, ``.provenance``), or None."""
+    import json
+
+    prov = getattr(obj, "provenance", None)
+    if isinstance(prov, dict) and prov:
+        return prov
+    info = getattr(obj, "info", None)
+    desc = info.get("description") if hasattr(info, "get") else None
+    if isinstance(desc, str) and desc.lstrip().startswith("{"):
+        try:
+            doc = json.loads(desc)
+        except ValueError:
+            return None
+        if isinstance(doc, dict) and "generated_by" in doc:
+            return doc
+    return None
+
+
+def _provenance_html(prov):
+    import json
+
+    sim = prov.get("simulation") or {}
+    gen = prov.get("generated_by") or {}
+    noise = sim.get("noise") or {}
+    rows = [("produced by", f"{gen.get('function')} (mne_nmm {gen.get('version')})"),
+            ("model", sim.get("model")), ("connectome", (sim.get("connectome") or {}).get("name")),
+            ("coupling", (sim.get("coupling") or {}).get("name")), ("global coupling", sim.get("global_coupling")),
+            ("speed (m/s)", sim.get("speed_m_per_s")), ("max delay (steps)", (sim.get("delays") or {}).get("max_steps")),
+            ("dt (ms)", sim.get("dt_ms")), ("integrator", sim.get("integrator")),
+            ("noise", f"{noise.get('name')} sigma={noise.get('sigma')} on {noise.get('variables')}" if noise else None),
+            ("key", sim.get("key")), ("reproducible (mne-nmm rerun)", prov.get("reproducible"))]
+    table = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    full = html.escape(json.dumps(prov, indent=1, sort_keys=True, default=str))
+    return f"<table>{table}</table><details><summary>full record</summary><pre>{full}</pre></details>"
+
+
 def _order_figure(orders, sfreqs):
     fig = figure(8, 3)
     ax = fig.subplots()
@@ -102,6 +139,10 @@ def make_report(simulated, empirical=None, *, sfreq_hz=None, band=None, window_s
     inputs_html = "".join(f"<li><b>{k}</b>: {html.escape(repr(v))}</li>" for k, v in series.items())
     report.add_html(f"<ul>{inputs_html}</ul><p>Settings: {html.escape(settings or 'defaults')}</p>",
                     title="Inputs", section="Summary")
+    for k, obj in (("simulated", simulated), ("empirical", empirical)):
+        prov = None if obj is None else _provenance_of(obj)
+        if prov is not None:
+            report.add_html(_provenance_html(prov), title=f"Provenance ({k})", section="Summary")
     same_regions = len({ts.n_channels for ts in series.values()}) == 1
     if pair:
         measures = ["psd"] + (["fc"] if same_regions else []) + (
@@ -164,5 +205,10 @@ def make_report(simulated, empirical=None, *, sfreq_hz=None, band=None, window_s
     for fig, fig_title, section in figs:
         report.add_figure(fig, title=fig_title, section=section, image_format="png")
     if fname is not None:
-        report.save(fname, overwrite=True, open_browser=False, verbose=False)
+        import os
+
+        from .._io import atomic_path
+
+        with atomic_path(os.fspath(fname)) as tmp:
+            report.save(tmp, overwrite=True, open_browser=False, verbose=False)
     return report

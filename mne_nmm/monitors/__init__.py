@@ -18,6 +18,8 @@ def __getattr__(name):
     if name in _LAZY:
         mod = _importlib.import_module(f"{__name__}.{_LAZY[name]}")
         return getattr(mod, name)
+    if name in ("bold", "leadfield"):  # ``mne_nmm.monitors.leadfield.EEG`` without importing the submodule first
+        return _importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -24,7 +24,7 @@ PACKAGE = "mne_nmm"
 
 #: The layers, lowest first. A module may import modules of its own layer or of a lower one.
 LAYERS = (
-    ("_validate", ("mne_nmm._validate", "mne_nmm._version")),
+    ("_validate", ("mne_nmm._validate", "mne_nmm._version", "mne_nmm._io")),  # _io: atomic writes, stdlib only
     ("connectome", ("mne_nmm.connectome",)),
     ("core", ("mne_nmm.core",)),
     ("network", ("mne_nmm.network",)),
@@ -38,6 +38,7 @@ LAYERS = (
     ("analysis", ("mne_nmm.analysis",)),
     ("features", ("mne_nmm.dynamics", "mne_nmm.fitting", "mne_nmm.spiking")),  # built on core/simulation/analysis
     ("workflows", ("mne_nmm.eeg", "mne_nmm.fmri")),
+    ("pipeline", ("mne_nmm.pipeline",)),      # config runs, BIDS derivatives, sklearn: built on the workflows
     ("cli", ("mne_nmm.cli",)),
 )
 LAYER_NAMES = tuple(name for name, _ in LAYERS)
@@ -53,6 +54,8 @@ MUST_NOT_LOAD = {
     "mne_nmm.adapters.regions": ("mne", "nilearn", "nibabel"),
     "mne_nmm.adapters.atlas": ("mne", "nilearn", "nibabel"),
     "mne_nmm.adapters.tvb": ("mne", "nilearn", "nibabel"),
+    "mne_nmm.adapters.formats": ("mne", "nilearn", "nibabel"),
+    "mne_nmm.pipeline": ("mne", "nilearn", "nibabel"),
     "mne_nmm.datasets": ("mne", "nilearn", "nibabel"),
 }
 
@@ -235,7 +238,8 @@ def test_the_scan_sees_function_local_and_relative_imports(tmp_path, monkeypatch
 # what importing a package really loads
 # ------------------------------------------------------------------------------------------------
 _DYNAMIC = ("mne_nmm.core", "mne_nmm.adapters.regions", "mne_nmm.adapters.tvb", "mne_nmm.adapters.atlas",
-            "mne_nmm.adapters.forward", "mne_nmm.adapters.head", "mne_nmm.datasets", "mne_nmm.convert.nifti",
+            "mne_nmm.adapters.forward", "mne_nmm.adapters.head", "mne_nmm.adapters.formats",
+            "mne_nmm.adapters.subject", "mne_nmm.datasets", "mne_nmm.pipeline", "mne_nmm.convert.nifti",
             "mne_nmm.convert.mne", "mne_nmm.analysis")
 
 # One interpreter imports mne_nmm (the baseline), then forks one child per module, so that each module is

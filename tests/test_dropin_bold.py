@@ -119,3 +119,17 @@ def test_design_region_not_in_network(small_connectome):
     with pytest.raises(ValueError, match=r"'reg33'.*did you mean 'reg3'"):
         simulate_bold(20.0, connectome=small_connectome, atlas=None, design=block_design(20.0, on_s=5, off_s=5),
                       design_regions=["reg33"], transient_s=2.0, tr_s=1.0)
+
+
+def test_to_nifti_refuses_an_image_larger_than_memory(monkeypatch):
+    import mne_nmm.simulation.memory as memory
+    from mne_nmm.convert.nifti import to_nifti
+
+    rng = np.random.default_rng(0)
+    from mne_nmm.datasets import load_connectome
+
+    names = load_connectome("tvb76").region_names
+    bold = rng.normal(size=(40, len(names)))
+    monkeypatch.setattr(memory, "available_memory", lambda: 10 * 2**20)   # 10 MiB "available"
+    with pytest.raises(MemoryError, match="GiB are available; use a coarser resolution_mm"):
+        to_nifti(bold, "tvb76", resolution_mm=2, region_names=names, tr_s=2.0)

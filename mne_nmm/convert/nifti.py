@@ -79,6 +79,19 @@ def region_bold(bold, *, variable=None, region_names=None, tr_s=None):
     return data, names, check_positive(tr_s, "tr_s")
 
 
+def _check_image_size(n_bytes_float64, n_volumes, resolution_mm):
+    """Refuse an image that would not fit in memory (nilearn builds it in float64; then our copy)."""
+    from ..simulation.memory import available_memory
+
+    need = 2 * n_bytes_float64
+    avail = available_memory()
+    if avail is not None and need > avail:
+        raise MemoryError(f"to_nifti: the 4D image ({n_volumes} volumes at resolution_mm={resolution_mm}) needs "
+                          f"about {need / 2**30:.1f} GiB while building it, but {avail / 2**30:.1f} GiB are "
+                          "available; use a coarser resolution_mm or fewer volumes (e.g. write the region "
+                          "time series as TSV).")
+
+
 @verbose
 def to_nifti(bold, atlas="tvb76", *, resolution_mm=3, variable=None, region_names=None, tr_s=None,
              on_mismatch="raise", on_lost="raise", dtype="float32", s0=None, tsnr=None, random_state=None,
@@ -160,6 +173,7 @@ def to_nifti(bold, atlas="tvb76", *, resolution_mm=3, variable=None, region_name
     est = int(np.prod(atlas.labels_img.shape)) * signals.shape[0] * signals.itemsize
     logger.info("to_nifti: %d regions, %d labelled voxels, %d volumes, image %.1f MB", len(cols), n_vox,
                 signals.shape[0], est / 2**20)
+    _check_image_size(int(np.prod(atlas.labels_img.shape)) * signals.shape[0] * 8, signals.shape[0], resolution_mm)
     if tsnr is not None and s0 is None:
         raise ValueError("tsnr needs a baseline: pass s0 (e.g. s0=10000) with tsnr.")
     if s0 is not None:

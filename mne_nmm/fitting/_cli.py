@@ -169,7 +169,8 @@ def cmd_fit(args):
 
     emp_fc, _ = target_fc(X, subjects=subjects)
     files["fc_figure"] = os.path.join(out, "fc_comparison.png")
-    _fc_figure(files["fc_figure"], sim_fc, emp_fc, f"FC r = {scores['train_fc_r']:.3f} (training target)")
+    _fc_figure(files["fc_figure"], sim_fc, emp_fc, f"one run with the fitted parameters vs the training target "
+               f"(score over the scoring runs: r = {scores['train_fc_r']:.3f})")
     if args.method == "gradient":
         files["loss_figure"] = os.path.join(out, "loss_curve.png")
         _loss_figure(files["loss_figure"], est.loss_history_, est.validation_history_)

@@ -2,9 +2,9 @@
 
 Protocol (leave-one-subject-out, every fold):
 
-1. Structure: the network is built from the *training* subjects only: the mean of their
-   max-normalised SC (optionally log-compressed, ``--sc log``: ``log1p(SC / max * 1e3) / log1p(1e3)``
-   per subject before averaging) and the mean of their tract lengths; conduction speed
+1. Structure: the network is built from the *training* subjects only
+   (:func:`mne_nmm.fitting.group_connectome`: the mean of their max-normalised SC, optionally
+   log-compressed with ``--sc log``, and the mean of their tract lengths); conduction speed
    ``--speed`` m/s, Hopf nodes, difference coupling, stochastic Heun at ``--dt`` ms, additive
    noise 0.02, Balloon-Windkessel BOLD at the data's TR.
 2. Fit: a batched sweep (:class:`mne_nmm.fitting.FCGridSearch`) over global coupling G and the
@@ -30,22 +30,10 @@ import numpy as np
 
 def network_for(emp, subjects, sc, speed, dt_ms):
     import mne_nmm as nmm
+    from mne_nmm.fitting import group_connectome
 
-    ws = []
-    for s in subjects:
-        w = np.asarray(emp.sc[s], dtype=float).copy()
-        np.fill_diagonal(w, 0.0)
-        w = w / w.max()
-        if sc == "log":
-            w = np.log1p(w * 1e3) / np.log1p(1e3)
-        ws.append(w)
-    w = np.mean(ws, axis=0)
-    w = w / w.max()
-    lengths = np.mean([emp.lengths_mm[s] for s in subjects], axis=0)
-    conn = nmm.Connectome(weights=w, tract_lengths_mm=lengths, region_names=emp.region_names,
-                          name=f"{emp.name}-train")
-    return nmm.Network(conn, coupling=nmm.coupling.Difference(), global_coupling=0.3, speed_m_per_s=speed,
-                       dt_ms=dt_ms)
+    return nmm.Network(group_connectome(emp, subjects, sc=sc), coupling=nmm.coupling.Difference(),
+                       global_coupling=0.3, speed_m_per_s=speed, dt_ms=dt_ms)
 
 
 def main(argv=None):

@@ -67,3 +67,37 @@ def test_connections_compare_by_content():
     b = history.connection_slots(w != 0, np.full((3, 3), 5))
     c = history.connection_slots(w != 0, np.full((3, 3), 6))
     assert a == b and hash(a) == hash(b) and a != c
+
+
+@pytest.mark.parametrize("N, F, block", [(6, 1, 2), (5, 2, 3)])
+def test_gather_gradient_equals_naive_loops(N, F, block):
+    """The custom VJP of the blocked gather (one scatter-add for the buffer, re-read windows for the weights)
+    equals the derivative written out as loops over slots, features, targets and window positions."""
+    import jax
+
+    rng = np.random.default_rng(N)
+    w = rng.uniform(0.1, 1.0, (N, N)) * (rng.uniform(size=(N, N)) < 0.6)
+    np.fill_diagonal(w, 0.0)
+    d = rng.integers(block, 3 * block + 9, (N, N))
+    conn = history.connection_slots(w != 0, d)
+    rows, dl = history._slot_tables(conn, F)
+    with jax.enable_x64(True):
+        buf = jnp.asarray(rng.normal(size=(F * N, conn.ring + block + 1)))
+        ws = history.slot_weights(jnp.asarray(w), conn)
+        for n0 in (0, conn.ring - 1, 3 * conn.ring + 2):            # includes windows that reach the mirror zone
+            for n in range(1, block + 1):
+                g = rng.normal(size=(F, N, n + 1))
+                gb, gw = jax.grad(lambda b, s: jnp.sum(history.delayed_sums(b, jnp.int32(n0), s, conn, F, n) * g),
+                                  argnums=(0, 1))(buf, ws)
+                ref_b = np.zeros(buf.shape)
+                ref_w = np.zeros(ws.shape)
+                B, W = np.asarray(buf), np.asarray(ws)
+                for m in range(conn.n_slots):
+                    for f in range(F):
+                        for j in range(N):
+                            r, s = rows[m, f * N + j], (n0 - dl[m, f * N + j]) % conn.ring
+                            for k in range(n + 1):
+                                ref_b[r, s + k] += W[j, m] * g[f, j, k]
+                                ref_w[j, m] += B[r, s + k] * g[f, j, k]
+                np.testing.assert_allclose(np.asarray(gb), ref_b, rtol=1e-12, atol=1e-12)
+                np.testing.assert_allclose(np.asarray(gw), ref_w, rtol=1e-12, atol=1e-12)

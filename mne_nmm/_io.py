@@ -16,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import socket
+import time
 import uuid
 
 __all__ = ["LockedError", "atomic_path", "atomic_write", "check_manifest", "check_output_file", "check_output_folder",
@@ -36,16 +38,50 @@ def fsync_dir(folder):
         os.close(fd)
 
 
+_HOST = socket.gethostname().replace("-", "_").replace(".", "_") or "host"
+
+
 def _tmp_name(path):
+    """``.{name}.tmp-{host}-{pid}-{random}-{name}``: the writer's host and pid tell a stale temporary (its writer
+    is dead) from one that another live process is still writing."""
     folder, name = os.path.split(os.path.abspath(path))
-    return folder, os.path.join(folder, f".{name}.tmp-{uuid.uuid4().hex[:12]}-{name}")
+    return folder, os.path.join(folder, f".{name}.tmp-{_HOST}-{os.getpid()}-{uuid.uuid4().hex[:12]}-{name}")
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:          # e.g. PermissionError: the process exists
+        return True
+    return True
+
+
+#: A temporary whose writer cannot be identified (another host, an old name) counts as stale after this long.
+STALE_AFTER_S = 3600.0
+
+
+def _is_stale(tmp, prefix):
+    parts = os.path.basename(tmp)[len(prefix):].split("-", 3)
+    if len(parts) == 4 and parts[0] == _HOST and parts[1].isdigit():
+        return not _pid_alive(int(parts[1]))
+    try:
+        return time.time() - os.path.getmtime(tmp) > STALE_AFTER_S
+    except OSError:
+        return False
 
 
 def _clean_stale(path):
+    """Remove the temporaries of ``path`` left by writers that died (kill -9, power cut); never one that a live
+    process on this host is still writing (two processes may write the same target at once: the last rename
+    wins, each file is whole)."""
     folder, name = os.path.split(os.path.abspath(path))
-    for stale in glob.glob(os.path.join(glob.escape(folder), f".{glob.escape(name)}.tmp-*")):
-        with contextlib.suppress(OSError):
-            os.remove(stale)
+    prefix = f".{name}.tmp-"
+    for stale in glob.glob(os.path.join(glob.escape(folder), glob.escape(prefix) + "*")):
+        if _is_stale(stale, prefix):
+            with contextlib.suppress(OSError):
+                os.remove(stale)
 
 
 @contextlib.contextmanager

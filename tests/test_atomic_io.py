@@ -43,8 +43,16 @@ def test_atomic_write_mode_and_missing_folder(tmp_path):
             pass
 
 
+def _dead_pid():
+    import subprocess
+    import sys
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
 def test_atomic_path_keeps_suffixes_and_cleans_stale_temporaries(tmp_path):
-    stale = tmp_path / ".img.nii.gz.tmp-deadbeef0000-img.nii.gz"
+    stale = tmp_path / f".img.nii.gz.tmp-{_io._HOST}-{_dead_pid()}-deadbeef0000-img.nii.gz"
     stale.write_bytes(b"left by a killed run")
     with _io.atomic_path(tmp_path / "img.nii.gz") as tmp:
         assert tmp.endswith("img.nii.gz") and os.path.dirname(tmp) == str(tmp_path)
@@ -117,3 +125,21 @@ def test_output_folder_and_file_checks_name_the_argument(tmp_path):
         _io.check_output_file(tmp_path / "absent" / "x.npz", "fname")
     with pytest.raises(NotADirectoryError, match="is a file, not a folder"):
         _io.check_output_file(f / "x.npz", "fname")
+
+
+def test_a_temporary_being_written_by_a_live_process_is_kept(tmp_path):
+    """Two processes writing one target at once: neither deletes the other's temporary (the last rename wins)."""
+    import time
+
+    live = tmp_path / f".x.npy.tmp-{_io._HOST}-{os.getppid()}-0123456789ab-x.npy"     # our parent: alive
+    live.write_bytes(b"still being written")
+    old_style = tmp_path / ".x.npy.tmp-deadbeef0000-x.npy"                        # no host/pid: judged by age
+    old_style.write_bytes(b"old")
+    recent_style = tmp_path / ".x.npy.tmp-cafebabe0000-x.npy"
+    recent_style.write_bytes(b"recent")
+    t_old = time.time() - 2 * _io.STALE_AFTER_S
+    os.utime(old_style, (t_old, t_old))
+    with _io.atomic_write(tmp_path / "x.npy") as fh:
+        fh.write(b"new")
+    assert live.exists() and recent_style.exists() and not old_style.exists()
+    assert (tmp_path / "x.npy").read_bytes() == b"new"

@@ -6,6 +6,9 @@ Layouts (see mne_nmm/adapters/formats.py for the references):
 * DSI Studio *.connectivity.mat: connectivity (n, n), name (newline-separated uint8/char), atlas.
 * QSIRecon *_connectivity.mat: <atlas>_region_ids, <atlas>_region_labels, <atlas>_<measure>_connectivity.
 * plain CSV/TSV/NPY pair + label file (one name per line or a dseg.tsv).
+
+The tests at the end ("as the tools write them") rebuild each layout from the tools' own writing code, read
+at the commits cited in each test (MRtrix3/mrtrix3, frankyeh/DSI-Studio, PennLINC/qsirecon).
 """
 
 import numpy as np
@@ -215,9 +218,194 @@ def test_write_mrtrix_round_trip(tmp_path, small_connectome):
                    region_names=small_connectome.region_names)
     write_mrtrix_connectome(c, tmp_path / "w.csv", lengths=tmp_path / "l.csv", lut=tmp_path / "lut.txt",
                             upper_triangle=True)
-    assert (tmp_path / "w.csv").read_text().startswith("#")
+    assert not any(ln.startswith("#") for ln in (tmp_path / "w.csv").read_text().splitlines())  # as tck2connectome
     con = read_connectome(tmp_path / "w.csv", lengths=tmp_path / "l.csv", lut=tmp_path / "lut.txt")
     np.testing.assert_allclose(con.weights, c.weights)
     np.testing.assert_allclose(con.tract_lengths_mm, c.tract_lengths_mm)
     assert con.region_names == c.region_names
     assert list(tmp_path.glob(".*tmp*")) == []
+
+
+# ------------------------------------------------------------------------------------------------
+# the layouts as the tools write them (from the tools' writing code, at the commits cited)
+# ------------------------------------------------------------------------------------------------
+def _tck2connectome_save(path, full, *, symmetric=False, zero_diagonal=False, keep_unassigned=False):
+    """MRtrix3 ``Matrix<T>::save`` (MRtrix3/mrtrix3 a4077b82190706373660d2a43e9329f2590d3422,
+    src/dwi/tractography/connectome/matrix.cpp): no header or comment line; row/col 0 is the unassigned node,
+    written only with -keep_unassigned; without -symmetric only entries with col >= row are written (the rest 0);
+    -zero_diagonal zeroes the diagonal; the delimiter is Path::delimiter(): '\t' for .tsv, ',' for .csv, else ' '
+    (core/file/path.h); Eigen FullPrecision values."""
+    path = str(path)
+    d = "\t" if path.endswith(".tsv") else "," if path.endswith(".csv") else " "
+    n = full.shape[0]
+    with open(path, "w") as fh:
+        for row in range(n):
+            if row == 0 and not keep_unassigned:
+                continue
+            temp = [full[row, col] if (symmetric or col >= row) else 0.0 for col in range(n)]
+            if zero_diagonal:
+                temp[row] = 0.0
+            if not keep_unassigned:
+                temp = temp[1:]
+            fh.write(d.join(f"{v:.17g}" for v in temp) + "\n")
+
+
+@pytest.mark.parametrize("ext", [".csv", ".tsv", ".txt"])
+@pytest.mark.parametrize("symmetric", [False, True])
+def test_mrtrix_as_tck2connectome_writes_it(tmp_path, sym5, ext, symmetric):
+    w, lengths = sym5
+    full = np.zeros((6, 6))
+    full[1:, 1:] = w
+    full[0, 2] = full[2, 0] = 13.0            # streamlines with one end unassigned (node 0)
+    full[3, 3] = 4.0                          # a self-connection of node 3
+    _tck2connectome_save(tmp_path / f"w{ext}", full, symmetric=symmetric)
+    flen = np.zeros((6, 6))
+    flen[1:, 1:] = lengths
+    _tck2connectome_save(tmp_path / f"l{ext}", flen, symmetric=symmetric, zero_diagonal=True)
+    _write_fs_default(tmp_path / "fs_default.txt", NAMES, SHORT)
+    con = read_connectome(tmp_path / f"w{ext}", lengths=tmp_path / f"l{ext}", lut=tmp_path / "fs_default.txt",
+                          format="mrtrix" if ext == ".txt" else "auto")
+    np.testing.assert_allclose(con.weights, w)           # node 0 dropped, mirrored when upper only, diagonal zeroed
+    np.testing.assert_allclose(con.tract_lengths_mm, lengths)
+    assert con.region_names == tuple(NAMES)
+    assert any("mirrored" in c for c in con.info["changes"]) is not symmetric
+    # -keep_unassigned: the first row/column is node 0
+    _tck2connectome_save(tmp_path / f"k{ext}", full, symmetric=symmetric, keep_unassigned=True)
+    con = read_mrtrix_connectome(tmp_path / f"k{ext}", keep_unassigned=True, lut=tmp_path / "fs_default.txt")
+    np.testing.assert_allclose(con.weights, w)
+
+
+def test_mrtrix_out_assignments_and_vector_files_are_refused(tmp_path):
+    # Matrix<T>::write_assignments (same file and commit): "# <command history>", then the node pair of each
+    # streamline ("i j"), or one node per line for -vector, or a list with -assignment_all_voxels
+    (tmp_path / "assignments.txt").write_text("# tck2connectome tracks.tck nodes.mif w.csv -out_assignments "
+                                              "assignments.txt\n1 3\n0 2\n4 4\n2 5\n3 1\n")
+    with pytest.raises(ValueError, match=r"shape \(5, 2\).*-out_assignments` file"):
+        read_mrtrix_connectome(tmp_path / "assignments.txt")
+    (tmp_path / "all.txt").write_text("# tck2connectome -assignment_all_voxels -out_assignments all.txt\n1 3 4\n2 5\n")
+    with pytest.raises(ValueError, match=r"different numbers of values.*-out_assignments` file"):
+        read_mrtrix_connectome(tmp_path / "all.txt")
+    (tmp_path / "vec.csv").write_text("0,12,3,0,7\n")                 # save_vector of -vector: one row
+    with pytest.raises(ValueError, match=r"one row of 5 values: a `tck2connectome -vector` output"):
+        read_mrtrix_connectome(tmp_path / "vec.csv")
+
+
+def _dsi_string(text):
+    """A std::string written by DSI Studio's tipl::io::mat_write: a 1 x L array of bytes (QSIRecon reads it back with
+    ``m["name"].squeeze().view("S1")``, PennLINC/qsirecon 38e590083952bc7a51d60bb82ba3a0625b9d8de3,
+    qsirecon/interfaces/dsi_studio.py _sanitized_connectivity_matrix)."""
+    return np.frombuffer(text.encode(), np.uint8)[None]
+
+
+def test_dsistudio_per_value_file_2025_layout(tmp_path, sym5):
+    """frankyeh/DSI-Studio 81602ff0c77038db577d5c7046a2004cb88555ba^ (libs/tracking/tract_model.cpp
+    ConnectivityMatrix::save_to_file; cmd/trk.cpp get_connectivity_matrix): one file per connectivity value,
+    '<tracts>.<atlas>.<value>.connectivity.mat', variables connectivity (n x n), name (every region name followed by
+    '\n'), atlas."""
+    from scipy.io import savemat
+
+    w, lengths = sym5
+    names = "".join(f"{n}\n" for n in NAMES)
+    base = "sub-01_space-T1w_desc-preproc.fib.gz.tt.gz.FreeSurferDKT"
+    savemat(tmp_path / f"{base}.number_of_tracts.connectivity.mat",
+            {"connectivity": w.astype(np.float32), "name": _dsi_string(names), "atlas": _dsi_string("FreeSurferDKT")})
+    savemat(tmp_path / f"{base}.mean_length.connectivity.mat",
+            {"connectivity": lengths.astype(np.float32), "name": _dsi_string(names),
+             "atlas": _dsi_string("FreeSurferDKT")})
+    con = read_connectome(tmp_path / f"{base}.number_of_tracts.connectivity.mat",
+                          lengths=tmp_path / f"{base}.mean_length.connectivity.mat")
+    np.testing.assert_allclose(con.weights, w, rtol=1e-6)
+    np.testing.assert_allclose(con.tract_lengths_mm, lengths, rtol=1e-6)
+    assert con.region_names == tuple(NAMES) and con.info["atlas"] == "FreeSurferDKT"
+
+
+def test_dsistudio_per_atlas_file_2026_layout(tmp_path, sym5):
+    """frankyeh/DSI-Studio 71eb09675c11526e110ef6f8baf9744e01327003 (libs/tracking/tract_model.cpp
+    ConnectivityMatrix::save_to_file, set_metrics, TractModel::get_quantitative_info): one file per atlas,
+    '<tracts>.<atlas>.connectivity.mat', with '<metric> t2r' (n) and '<metric> r2r' (n x n, symmetric) for every
+    metric ('number of tracts', 'mean length(mm)', ...), then name and atlas."""
+    from scipy.io import savemat
+
+    w, lengths = sym5
+    names = "".join(f"{n}\n" for n in NAMES)
+    d = {}
+    for metric, mat in (("number of tracts", w), ("mean length(mm)", lengths), ("span(mm)", 0.8 * lengths),
+                        ("total volume(mm^3)", 40 * w)):
+        d[f"{metric} t2r"] = mat.sum(axis=1)[None].astype(np.float32)
+        d[f"{metric} r2r"] = mat.astype(np.float32)
+    d["name"] = _dsi_string(names)
+    d["atlas"] = _dsi_string("FreeSurferDKT")
+    path = tmp_path / "sub-01.tt.gz.FreeSurferDKT.connectivity.mat"
+    savemat(path, d)
+    con = read_connectome(path)                                    # auto: DSI Studio by its variables
+    np.testing.assert_allclose(con.weights, w, rtol=1e-6)          # default metric: number of tracts
+    np.testing.assert_allclose(con.tract_lengths_mm, lengths, rtol=1e-6)   # from 'mean length(mm) r2r'
+    assert con.info["lengths_source"].startswith("mean streamline length matrix of")
+    assert con.region_names == tuple(NAMES) and con.info["measure"] == "number of tracts"
+    vol = read_dsistudio_connectome(path, measure="total_volume")  # the file-name spelling of the metric
+    np.testing.assert_allclose(vol.weights, 40 * w, rtol=1e-6)
+    with pytest.raises(ValueError, match=r"measure must be one of the metrics .*'number of tracts'.*got 'fa'"):
+        read_dsistudio_connectome(path, measure="fa")
+
+
+def _qsirecon_labels(names):
+    # pandas' .values of the labels TSV's name column: an object array of str, which savemat writes as a cell array
+    return np.array(names, dtype=object)
+
+
+def test_qsirecon_2026_layout_mrtrix_two_atlases(tmp_path, sym5):
+    """PennLINC/qsirecon 38e590083952bc7a51d60bb82ba3a0625b9d8de3: qsirecon/interfaces/mrtrix.py
+    BuildConnectome._post_run_hook writes atlas_<A>_region_ids (the labels TSV 'index'), atlas_<A>_region_labels
+    ('name'), atlas_<A>_<measure>_connectivity and 'command'; MRTrixAtlasGraph merges the atlases' files
+    (savemat long_field_names=True); the measures of qsirecon/data/pipelines/mrtrix_multishell_msmt_noACT.yaml.
+    The atlas_ prefix dates from 46b699d9 (Nov 2024, 'Make connectivity field names compatible with MATLAB')."""
+    from scipy.io import savemat
+
+    w, lengths = sym5
+    d = {"command": "tck2connectome -symmetric ... -tck_weights_in sift2.txt"}
+    for atlas, n in (("4S156Parcels", 5), ("AAL116", 3)):
+        d[f"atlas_{atlas}_region_ids"] = np.arange(1, n + 1)
+        d[f"atlas_{atlas}_region_labels"] = _qsirecon_labels((NAMES if n == 5 else ["a", "b", "c"])[:n])
+        scale = 1.0 if n == 5 else 0.0
+        d[f"atlas_{atlas}_sift_invnodevol_radius2_count_connectivity"] = 0.01 * w[:n, :n] * scale
+        d[f"atlas_{atlas}_radius2_meanlength_connectivity"] = lengths[:n, :n]
+        d[f"atlas_{atlas}_radius2_count_connectivity"] = 3 * w[:n, :n]
+        d[f"atlas_{atlas}_sift_radius2_count_connectivity"] = 2 * w[:n, :n]
+    savemat(tmp_path / "sub-01_space-T1w_connectivity.mat", d, long_field_names=True)
+    p = tmp_path / "sub-01_space-T1w_connectivity.mat"
+    with pytest.raises(ValueError, match=r"holds 2 atlases \['4S156Parcels', 'AAL116'\]"):
+        read_connectome(p)
+    with pytest.raises(ValueError, match="holds 3 weight measures"):
+        read_qsirecon_connectome(p, atlas="4S156Parcels")
+    con = read_connectome(p, atlas="4S156Parcels", measure="sift_radius2_count")
+    np.testing.assert_allclose(con.weights, 2 * w)
+    np.testing.assert_allclose(con.tract_lengths_mm, lengths)      # the one meanlength measure
+    assert con.region_names == tuple(NAMES) and con.info["region_ids"] == [1, 2, 3, 4, 5]
+    assert con.info["atlas"] == "4S156Parcels"
+    con = read_qsirecon_connectome(p, atlas="atlas_AAL116", measure="radius2_count")  # the key prefix is accepted too
+    assert con.region_names == ("a", "b", "c")
+    np.testing.assert_allclose(con.weights, 3 * w[:3, :3])
+
+
+def test_qsirecon_2024_layout_dsistudio_with_network_measures(tmp_path, sym5):
+    """PennLINC/qsirecon b6c0c98a83be738b1530e9361aa40734316d7e9c (Oct 2024): qsirecon/interfaces/dsi_studio.py
+    DSIStudioConnectivityMatrix._post_run_hook writes <A>_region_ids, <A>_region_labels (labels TSV 'label'),
+    <A>_<value>_<type>_connectivity per DSI Studio file ('count_pass', 'mean_length_pass': the file name's
+    '.<value>.<type>.connectivity.mat') and, from the '*network*txt' files, <A>_<value>_<type>_<network measure>
+    (scalars, per-region vectors, and <A>_<value>_<type>_region_ids)."""
+    from scipy.io import savemat
+
+    w, lengths = sym5
+    d = {"AAL116_region_ids": np.array([2001, 2002, 2101, 2102, 3001]),
+         "AAL116_region_labels": _qsirecon_labels(NAMES),
+         "AAL116_count_pass_connectivity": w, "AAL116_mean_length_pass_connectivity": lengths,
+         "AAL116_count_pass_density": 0.4, "AAL116_count_pass_clustering_coeff_average_binary": 0.5,
+         "AAL116_count_pass_degree_binary": np.array([2.0, 3, 1, 4, 2]),
+         "AAL116_count_pass_region_ids": np.array([2001, 2002, 2101, 2102, 3001]),
+         "AAL116_mean_length_pass_density": 0.4}
+    savemat(tmp_path / "sub-01_dsistudio_connectivity.mat", d, long_field_names=True)
+    con = read_connectome(tmp_path / "sub-01_dsistudio_connectivity.mat")   # one atlas, one weight measure
+    np.testing.assert_allclose(con.weights, w)
+    np.testing.assert_allclose(con.tract_lengths_mm, lengths)              # mean_length_pass
+    assert con.info["measure"] == "count_pass" and con.info["region_ids"] == [2001, 2002, 2101, 2102, 3001]
+    assert con.region_names == tuple(NAMES)

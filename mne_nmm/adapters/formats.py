@@ -11,7 +11,8 @@ Layouts read (the exact on-disk layout each reader expects is in its docstring):
 MRtrix3 ``tck2connectome`` (:func:`read_mrtrix_connectome`)
     A numeric text matrix, one row per line, values separated by commas, tabs or spaces
     (MRtrix chooses the delimiter from the extension), lines starting with ``#`` are
-    comments (MRtrix writes its command history there). Row/column ``i`` is the node whose
+    skipped (``tck2connectome`` writes none; other MRtrix matrix writers put their command history
+    there). Row/column ``i`` is the node whose
     value in the parcellation image is ``i + 1`` (node 0, "unassigned", is left out unless
     ``tck2connectome -keep_unassigned`` was used: pass ``keep_unassigned=True``). Without
     ``-symmetric`` only the upper triangle is filled; it is mirrored here. The length
@@ -19,15 +20,33 @@ MRtrix3 ``tck2connectome`` (:func:`read_mrtrix_connectome`)
     (mean streamline length in mm). Region names come from the lookup table given to
     ``labelconvert`` (:func:`read_lut`). References: MRtrix3 documentation, commands
     ``tck2connectome`` and ``labelconvert``, and "Structural connectome construction"
-    (mrtrix.readthedocs.io).
+    (mrtrix.readthedocs.io); ``Matrix::save`` in ``src/dwi/tractography/connectome/matrix.cpp``
+    (no header or comment line in the matrix file; the delimiter is a tab for ``.tsv``, a comma
+    for ``.csv``, else a space; without ``-symmetric`` only ``col >= row`` is written). The
+    ``-out_assignments`` file (the node pair of each streamline) and ``-vector`` output are not
+    connectome matrices and are refused with a message saying so.
 DSI Studio (:func:`read_dsistudio_connectome`)
-    The ``*.connectivity.mat`` file of ``dsi_studio --action=trk --connectivity=...``:
-    MATLAB variables ``connectivity`` (n, n), ``name`` (the region names, one per line,
-    stored as a character/uint8 array) and ``atlas`` (the atlas name).
+    The ``*.connectivity.mat`` file of ``dsi_studio --action=trk --connectivity=<atlas>``. Region
+    names are the MATLAB variable ``name``: one string, each name followed by a newline, stored as
+    uint8 (or char); ``atlas`` is the atlas name. The matrices, by DSI Studio version
+    (``libs/tracking/tract_model.cpp``, ``ConnectivityMatrix::save_to_file``; ``cmd/trk.cpp``):
+
+    * up to early 2026: one file per connectivity value, ``<tracts>.<atlas>.<value>[.<pass|end>]
+      .connectivity.mat``, with the matrix in ``connectivity`` (the oldest releases also store
+      ``tract_mean_length`` / ``tract_median_length`` beside it);
+    * since March 2026 (commit 81602ff): one file per atlas, ``<tracts>.<atlas>.connectivity.mat``,
+      with every metric as ``"<metric> r2r"`` (region to region, n x n, symmetric) and
+      ``"<metric> t2r"`` (tract to region, n), e.g. ``"number of tracts r2r"``,
+      ``"mean length(mm) r2r"``.
 QSIRecon / QSIPrep (:func:`read_qsirecon_connectome`)
-    The ``*_connectivity.mat`` file: for each atlas ``A``, variables ``A_region_ids``,
-    ``A_region_labels`` and one ``A_<measure>_connectivity`` matrix per measure (e.g.
-    ``A_sift_radius2_count_connectivity``, ``A_radius2_meanlength_connectivity``); or a
+    The ``*_connectivity.mat`` file (``qsirecon/interfaces/mrtrix.py`` ``BuildConnectome``,
+    ``qsirecon/interfaces/dsi_studio.py`` ``DSIStudioConnectivityMatrix``; all atlases merged by
+    ``*AtlasGraph``): for each atlas ``A``, ``atlas_A_region_ids`` (the ``index`` column of the
+    atlas' labels TSV), ``atlas_A_region_labels`` (its ``name`` column, a cell array) and one
+    ``atlas_A_<measure>_connectivity`` matrix per measure (MRtrix: ``sift_invnodevol_radius2_count``,
+    ``radius2_meanlength``, ``radius2_count``, ``sift_radius2_count``; DSI Studio: ``count_pass``,
+    ``mean_length_pass``...), plus ``command``. QSIRecon before November 2024 (and QSIPrep) wrote the
+    same keys without the ``atlas_`` prefix (``A_region_labels``...); both are read. Or a
     BIDS-style ``*.tsv`` matrix whose header row holds the region names.
 Plain arrays (:func:`read_matrix_files`)
     ``weights`` and ``lengths`` as ``.npy`` or delimited text (``.csv``, ``.tsv``,
@@ -150,6 +169,10 @@ def _check_square(mat, path, what):
         raise ValueError(f"{what} {path!r} has a negative value ({mat[i, j]:g}) at row {i}, column {j}.")
     return mat
 
+
+_NOT_A_MATRIX = ("It looks like a `tck2connectome -out_assignments` file (the node indices each streamline was "
+                 "assigned to, one line per streamline), not the connectome matrix (the positional output of "
+                 "tck2connectome).")
 
 _LUT_ROW = re.compile(r"^\s*(\d+)\s+(.*)$")
 
@@ -360,7 +383,19 @@ def read_mrtrix_connectome(weights, *, lengths=None, lut=None, nodes_img=None, c
     """
     check_option("symmetrize", symmetrize, ("auto", "never", "always"))
     weights = os.fspath(weights)
-    w, _ = _read_matrix(weights, "MRtrix3 connectome")
+    try:
+        w, _ = _read_matrix(weights, "MRtrix3 connectome")
+    except ValueError as err:
+        if "different numbers of values" in str(err):
+            raise ValueError(f"{err} {_NOT_A_MATRIX}") from None
+        raise
+    if w.ndim == 2 and w.shape[0] != w.shape[1]:
+        if w.shape[0] == 1:
+            raise ValueError(f"MRtrix3 connectome {weights!r} has one row of {w.shape[1]} values: a "
+                             "`tck2connectome -vector` output (seed to each node), not a node-by-node matrix.")
+        if w.shape[1] <= 2 and np.all(w == np.round(w)):
+            raise ValueError(f"MRtrix3 connectome {weights!r} has shape {w.shape}, integer node indices in "
+                             f"{w.shape[1]} column(s): {_NOT_A_MATRIX}")
     w = _check_square(w, weights, "MRtrix3 connectome")
     length_mat = None
     if lengths is not None:
@@ -395,7 +430,7 @@ def read_mrtrix_connectome(weights, *, lengths=None, lut=None, nodes_img=None, c
 
 
 def write_mrtrix_connectome(connectome, weights, *, lengths=None, lut=None, upper_triangle=False, delimiter=","):
-    """Write a connectome in the layout :func:`read_mrtrix_connectome` reads (each file atomically).
+    """Write a connectome in ``tck2connectome``'s layout (no header line; each file atomically).
 
     Parameters
     ----------
@@ -413,7 +448,6 @@ def write_mrtrix_connectome(connectome, weights, *, lengths=None, lut=None, uppe
     def _write(mat, path):
         mat = np.triu(mat) if upper_triangle else mat
         with atomic_write(path, "w") as fh:
-            fh.write("# written by mne_nmm.adapters.formats.write_mrtrix_connectome\n")
             for row in mat:
                 fh.write(delimiter.join(repr(float(v)) for v in row) + "\n")
 
@@ -463,19 +497,52 @@ def _mat_strings(value):
     raise ValueError(f"cannot read region names from a MATLAB array of dtype {arr.dtype}.")
 
 
+#: DSI Studio metric holding mean streamline lengths (mm), in the per-atlas files since March 2026.
+DSI_LENGTH_METRIC = "mean length(mm)"
+
+
+def _dsi_matrix(d, path, measure, what):
+    """``(matrix, measure used, mean-length matrix | None)`` of a loaded DSI Studio connectivity file."""
+    if "connectivity" in d:                                       # one value per file (DSI Studio < 2026)
+        if measure is not None:
+            logger.info("read_dsistudio_connectome: %s holds one matrix ('connectivity'); measure=%r is its file "
+                        "name's value", path, measure)
+        lengths = d.get("tract_mean_length")                      # the oldest releases
+        return np.asarray(d["connectivity"], dtype=float), measure, lengths
+    metrics = sorted(k[:-len(" r2r")] for k in d if k.endswith(" r2r"))
+    if not metrics:
+        raise ValueError(f"{what} {path!r} has neither a 'connectivity' variable nor '<metric> r2r' matrices (it "
+                         f"has {sorted(d)[:10]}); is it a DSI Studio *.connectivity.mat?")
+    if measure is None:
+        measure = "number of tracts"
+    # the file names of DSI Studio write metrics with '_' for ' ' and without the unit: accept those too
+    norm = {m: m.split("(")[0].strip().replace(" ", "_") for m in metrics}
+    pick = [m for m in metrics if measure in (m, norm[m], f"{m} r2r")]
+    if not pick:
+        raise ValueError(f"measure must be one of the metrics of {path!r}: {metrics}, got {measure!r}.")
+    lengths = d.get(f"{DSI_LENGTH_METRIC} r2r")
+    return np.asarray(d[f"{pick[0]} r2r"], dtype=float), pick[0], lengths
+
+
 @verbose
-def read_dsistudio_connectome(path, *, lengths=None, centres_mm=None, zero_diagonal=True, symmetrize="auto",
-                              name=None, verbose=None):
+def read_dsistudio_connectome(path, *, measure=None, lengths=None, centres_mm=None, zero_diagonal=True,
+                              symmetrize="auto", name=None, verbose=None):
     """Read a DSI Studio ``*.connectivity.mat`` file.
 
     Parameters
     ----------
     path : path-like
-        MATLAB file with ``connectivity`` (n, n), ``name`` (region names separated by
-        newlines, a char or uint8 array, or a cell array) and optionally ``atlas``.
+        MATLAB file with ``name`` (region names, each followed by a newline, as a uint8 or
+        char array, or a cell array), optionally ``atlas``, and either ``connectivity``
+        (n, n) (DSI Studio before 2026: one file per value) or ``"<metric> r2r"`` matrices
+        (since March 2026: one file per atlas with every metric); see the module docstring.
+    measure : str | None
+        The metric of a per-atlas file, as DSI Studio names it (``"number of tracts"``,
+        default) or as its file names write it (``"number_of_tracts"``, ``"mean_length"``).
     lengths : path-like | None
-        A second DSI Studio matrix of mean tract lengths (``--connectivity_value=
-        mean_length``), same layout.
+        Mean tract lengths (mm) from another DSI Studio file (``--connectivity_value=
+        mean_length``), same layout. Default: the ``"mean length(mm) r2r"`` matrix (or the
+        oldest releases' ``tract_mean_length``) of ``path`` when it has one.
     centres_mm, zero_diagonal, symmetrize, name, verbose
         See :func:`read_mrtrix_connectome`.
 
@@ -485,46 +552,55 @@ def read_dsistudio_connectome(path, *, lengths=None, centres_mm=None, zero_diago
     """
     path = os.fspath(path)
     d = _loadmat(path, "DSI Studio connectivity file")
-    for key in ("connectivity", "name"):
-        if key not in d:
-            raise ValueError(f"DSI Studio connectivity file {path!r} has no variable {key!r} (it has "
-                             f"{sorted(d)}); is it a DSI Studio *.connectivity.mat?")
-    w = _check_square(np.asarray(d["connectivity"], dtype=float), path, "DSI Studio connectivity")
+    if "name" not in d:
+        raise ValueError(f"DSI Studio connectivity file {path!r} has no variable 'name' (it has {sorted(d)[:10]}); "
+                         "is it a DSI Studio *.connectivity.mat?")
+    w, measure, in_file_lengths = _dsi_matrix(d, path, measure, "DSI Studio connectivity file")
+    w = _check_square(w, path, "DSI Studio connectivity")
     names = _mat_strings(d["name"])
-    length_mat = None
+    length_mat, lengths_from = None, None
     if lengths is not None:
         dl = _loadmat(lengths, "DSI Studio length file")
-        length_mat = _check_square(np.asarray(dl["connectivity"], dtype=float), os.fspath(lengths),
-                                   "DSI Studio length matrix")
+        lm, _, _ = _dsi_matrix(dl, os.fspath(lengths), DSI_LENGTH_METRIC if "connectivity" not in dl else None,
+                                 "DSI Studio length file")
+        length_mat = _check_square(np.asarray(lm, dtype=float), os.fspath(lengths), "DSI Studio length matrix")
+        lengths_from = f"DSI Studio length matrix {os.fspath(lengths)!r}"
+    elif in_file_lengths is not None:
+        length_mat = _check_square(np.asarray(in_file_lengths, dtype=float), path, "DSI Studio mean length matrix")
+        lengths_from = f"mean streamline length matrix of {path!r}"
     atlas = _mat_strings(d["atlas"])[0] if "atlas" in d and np.asarray(d["atlas"]).size else None
     return _finish(w, length_mat, names, _centres_arg(centres_mm, w.shape[0], path), source=path,
                    name=name or os.path.basename(path), zero_diagonal=zero_diagonal, symmetrize=symmetrize,
-                   lengths_from=f"DSI Studio length matrix {os.fspath(lengths)!r}" if lengths else None,
-                   extra_info={"format": "dsistudio connectivity.mat", "atlas": atlas})
+                   lengths_from=lengths_from,
+                   extra_info={"format": "dsistudio connectivity.mat", "atlas": atlas, "measure": measure})
 
 
 @verbose
-def read_qsirecon_connectome(path, *, atlas=None, measure=None, lengths_measure="meanlength", labels=None,
-                             lengths=None, centres_mm=None, zero_diagonal=True, symmetrize="auto", name=None,
-                             verbose=None):
+def read_qsirecon_connectome(path, *, atlas=None, measure=None, lengths_measure=("meanlength", "mean_length"),
+                             labels=None, lengths=None, centres_mm=None, zero_diagonal=True, symmetrize="auto",
+                             name=None, verbose=None):
     """Read a QSIRecon/QSIPrep connectivity matrix (``.mat`` with all atlases, or one ``.tsv``).
 
     Parameters
     ----------
     path : path-like
-        ``*_connectivity.mat``: variables ``<atlas>_region_ids``, ``<atlas>_region_labels``
-        and ``<atlas>_<measure>_connectivity``; or a ``.tsv`` matrix whose header row is
-        the region names (or with a separate ``labels`` file).
+        ``*_connectivity.mat``: variables ``atlas_<atlas>_region_ids``,
+        ``atlas_<atlas>_region_labels`` and ``atlas_<atlas>_<measure>_connectivity``
+        (QSIRecon since November 2024; earlier QSIRecon and QSIPrep: the same without
+        ``atlas_``); or a ``.tsv`` matrix whose header row is the region names (or with a
+        separate ``labels`` file).
     atlas : str | None
-        Atlas prefix in the ``.mat`` (e.g. ``"schaefer100x7"``); required when it holds
-        several.
+        Atlas name in the ``.mat`` (e.g. ``"4S156Parcels"``; ``"atlas_4S156Parcels"`` is
+        accepted too); required when it holds several.
     measure : str | None
-        Weight measure, the middle of ``<atlas>_<measure>_connectivity`` (e.g.
-        ``"sift_radius2_count"``); required when there are several (length measures,
-        containing ``lengths_measure``, are not candidates).
-    lengths_measure : str
-        Substring of the measure holding mean streamline lengths (used for
-        ``tract_lengths_mm`` when exactly one such matrix exists).
+        Weight measure, the middle of ``..._<measure>_connectivity`` (e.g.
+        ``"sift_invnodevol_radius2_count"``, ``"count_pass"``); required when there are
+        several (length measures, containing ``lengths_measure``, are not candidates).
+    lengths_measure : str | tuple of str
+        Substring(s) of the measures holding mean streamline lengths (MRtrix
+        ``radius2_meanlength``, DSI Studio ``mean_length_pass``). Used for
+        ``tract_lengths_mm`` when one such matrix exists, or when one of several shares
+        the most ``_``-separated tokens (``sift``, ``radius2``...) with ``measure``.
     labels : path-like | None
         Label file for a ``.tsv`` without header (:func:`read_label_file`).
     lengths : path-like | None
@@ -551,18 +627,37 @@ def read_qsirecon_connectome(path, *, atlas=None, measure=None, lengths_measure=
                        lengths_from=f"length matrix {os.fspath(lengths)!r}" if lengths else None,
                        extra_info={"format": "qsirecon tsv"})
     d = _loadmat(path, "QSIRecon connectivity file")
-    atlases = sorted(k[:-len("_region_labels")] for k in d if k.endswith("_region_labels"))
+    # key prefix of each atlas: "atlas_<A>_" (QSIRecon >= Nov 2024) or "<A>_" (earlier QSIRecon, QSIPrep)
+    prefixes = {}
+    for k in d:
+        if k.endswith("_region_labels"):
+            stem = k[:-len("_region_labels")]
+            short = stem[len("atlas_"):] if stem.startswith("atlas_") and stem != "atlas_" else stem
+            prefixes[short] = stem + "_"
+    atlases = sorted(prefixes)
     if not atlases:
-        raise ValueError(f"QSIRecon connectivity file {path!r} has no '<atlas>_region_labels' variable (it has "
-                         f"{sorted(d)[:10]}).")
+        raise ValueError(f"QSIRecon connectivity file {path!r} has no 'atlas_<atlas>_region_labels' (or "
+                         f"'<atlas>_region_labels') variable (it has {sorted(d)[:10]}).")
     if atlas is None:
         if len(atlases) > 1:
             raise ValueError(f"{path!r} holds {len(atlases)} atlases {atlases}; pass atlas=one of them.")
         atlas = atlases[0]
+    if isinstance(atlas, str) and atlas not in prefixes and atlas.startswith("atlas_") and atlas[6:] in prefixes:
+        atlas = atlas[6:]
     check_option("atlas", atlas, atlases)
-    prefix, suffix = f"{atlas}_", "_connectivity"
-    measures = sorted(k[len(prefix):-len(suffix)] for k in d if k.startswith(prefix) and k.endswith(suffix))
-    weight_measures = [m for m in measures if lengths_measure not in m]
+    prefix, suffix = prefixes[atlas], "_connectivity"
+    # another atlas' keys may start with this prefix (atlas "AAL" vs "AAL_sub"): keep only this atlas' measures
+    others = [p for p in prefixes.values() if p != prefix and p.startswith(prefix)]
+    measures = sorted(k[len(prefix):-len(suffix)] for k in d if k.startswith(prefix) and k.endswith(suffix)
+                      and not any(k.startswith(o) for o in others))
+    if not measures:
+        raise ValueError(f"{path!r} has no '{prefix}<measure>_connectivity' matrix for atlas {atlas!r}.")
+    length_tokens = (lengths_measure,) if isinstance(lengths_measure, str) else tuple(lengths_measure)
+
+    def is_length(m):
+        return any(t in m for t in length_tokens)
+
+    weight_measures = [m for m in measures if not is_length(m)]
     if measure is None:
         if len(weight_measures) != 1:
             raise ValueError(f"{path!r} holds {len(weight_measures)} weight measures for atlas {atlas!r}: "
@@ -570,17 +665,27 @@ def read_qsirecon_connectome(path, *, atlas=None, measure=None, lengths_measure=
         measure = weight_measures[0]
     check_option("measure", measure, measures)
     w = _check_square(np.asarray(d[f"{prefix}{measure}{suffix}"], dtype=float), path, f"{atlas} {measure}")
-    names = _mat_strings(d[f"{atlas}_region_labels"])
-    length_keys = [m for m in measures if lengths_measure in m]
+    names = _mat_strings(d[f"{prefix}region_labels"])
+    length_keys = [m for m in measures if is_length(m)]
+    if len(length_keys) > 1:
+        # several length matrices (e.g. radius2_meanlength and sift_radius2_meanlength): the one whose other
+        # tokens (sift, radius) match the weight measure's
+        wt = set(measure.split("_"))
+        best = max(len(wt & set(m.split("_"))) for m in length_keys)
+        close = [m for m in length_keys if len(wt & set(m.split("_"))) == best]
+        if len(close) == 1:
+            length_keys = close
     length_mat, lengths_from = None, None
     if len(length_keys) == 1:
         length_mat = _check_square(np.asarray(d[f"{prefix}{length_keys[0]}{suffix}"], dtype=float), path, "lengths")
-        lengths_from = f"{atlas}_{length_keys[0]}_connectivity in {path!r}"
+        lengths_from = f"{prefix}{length_keys[0]}{suffix} in {path!r}"
     elif len(length_keys) > 1:
         logger.info("read_qsirecon_connectome: several length measures %s; none used", length_keys)
     ids = None
-    if f"{atlas}_region_ids" in d:
-        ids = np.asarray(d[f"{atlas}_region_ids"]).ravel().astype(int).tolist()
+    if f"{prefix}region_ids" in d:
+        ids = np.asarray(d[f"{prefix}region_ids"]).ravel().astype(int).tolist()
+        if len(ids) != w.shape[0]:
+            raise ValueError(f"{path!r}: {prefix}region_ids has {len(ids)} ids for a {w.shape[0]}-region matrix.")
     return _finish(w, length_mat, names, _centres_arg(centres_mm, w.shape[0], path), source=path,
                    name=name or f"{atlas}_{measure}", zero_diagonal=zero_diagonal, symmetrize=symmetrize,
                    lengths_from=lengths_from,
@@ -649,7 +754,7 @@ def _detect(path):
             keys = {k for k, _, _ in whosmat(path)}
         except Exception as err:
             raise ValueError(f"{path!r} is not a readable MATLAB file: {err}") from None
-        if {"connectivity", "name"} <= keys:
+        if "name" in keys and ("connectivity" in keys or any(k.endswith(" r2r") for k in keys)):
             return "dsistudio"
         if any(k.endswith("_region_labels") for k in keys):
             return "qsirecon"

@@ -36,6 +36,7 @@ import json
 import os
 import shutil
 import uuid
+import warnings
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -211,8 +212,13 @@ def write_eeg_derivative(raw, root, *, subject, task, description="sim", sidecar
             ev = mne.find_events(raw, stim_channel="STI 014", verbose=False)
             if len(ev):
                 events, event_id = ev, {"stimulus": int(ev[0, 2])}
-        mne_bids.write_raw_bids(raw, bp, format="BrainVision" if datatype == "eeg" else "FIF", allow_preload=True,
-                                events=events, event_id=event_id, overwrite=True, verbose=False)
+        with warnings.catch_warnings():
+            # a simulated condition without stimuli has no events whatever its task label (mne-bids expects
+            # such recordings to be named "rest..."): nothing is wrong, the events.tsv is just not written
+            warnings.filterwarnings("ignore", message="No events found or provided", category=RuntimeWarning)
+            mne_bids.write_raw_bids(raw, bp, format="BrainVision" if datatype == "eeg" else "FIF",
+                                    allow_preload=True, events=events, event_id=event_id, overwrite=True,
+                                    verbose=False)
         if sidecar_extra:
             side = bp.copy().update(suffix=datatype, extension=".json").fpath
             with open(side, encoding="utf-8") as fh:

@@ -5,7 +5,8 @@ the EEG and BOLD simulations; :func:`run_config` runs every subject x condition 
 and writes, under ``[run] output_dir``:
 
 * a BIDS derivative dataset (``dataset_description.json`` with ``GeneratedBy``): per unit
-  ``sub-<s>/eeg/sub-<s>_task-<condition>_desc-sim_eeg.vhdr`` (mne-bids) and
+  ``sub-<s>/eeg/sub-<s>_task-<condition>_desc-sim_eeg.vhdr`` (mne-bids; with ``[eeg] sensors``
+  ``"meg"``, ``"mag"``, ``"grad"`` or ``"eeg+meg"``: ``sub-<s>/meg/..._desc-sim_meg.fif``) and
   ``sub-<s>/func/sub-<s>_task-<condition>_space-MNI152NLin2009aAsym_res-<r>_desc-sim_bold.nii.gz``
   + JSON sidecars, and the BEP034 model description (:mod:`.bids`);
 * ``config_resolved.toml``: the config with every default filled in, plus provenance;
@@ -17,6 +18,13 @@ A unit is finished when its manifest (``.mne-nmm/units/<unit>/MANIFEST.json``, w
 last, with the size and checksum of each output) checks; a rerun skips finished units
 (``force=True`` redoes them). A unit that fails (a bad file, a mismatch) is reported with
 its error and the others go on; the command then exits with status 1.
+
+``[eeg]`` and ``[bold]`` choose the coupling function (``coupling``, ``coupling_params``: a name of
+:data:`mne_nmm.core.coupling.COUPLINGS` and its fields) and the integrator (``integrator``,
+``integrator_options``: a name of :data:`mne_nmm.core.integrators.INTEGRATORS`, its ``coupling`` /
+``clamp`` options); the run is then :func:`simulate_sensors` / :func:`simulate_bold_regions`, the steps of
+:func:`mne_nmm.eeg.simulate_eeg` / :func:`mne_nmm.fmri.simulate_bold` with those choices (equal to them
+with the defaults).
 
 The schema (:data:`SCHEMA`) is the one statement of the keys, their types and defaults;
 errors name the key and its line in the file: ``config.toml:14: [eeg] duration_s must be
@@ -39,9 +47,11 @@ import numpy as np
 
 from .._io import atomic_write, check_manifest, write_manifest
 from .._validate import logger, validate_type, verbose
+from ..core.coupling import COUPLINGS
+from ..core.integrators import INTEGRATORS
 
 __all__ = ["SCHEMA", "ConfigError", "load_config", "run_config", "read_params", "write_params", "dump_toml",
-           "RunReport"]
+           "RunReport", "simulate_sensors", "simulate_bold_regions", "make_coupling", "make_integrator"]
 
 
 class ConfigError(ValueError):
@@ -67,6 +77,22 @@ class Key:
 
 _NO_DEFAULT = None
 
+_COUPLING_NAMES = tuple(sorted(COUPLINGS))
+_INTEGRATOR_NAMES = tuple(sorted(INTEGRATORS))
+#: Integrators without noise: ``noise_sigma`` must then be 0.
+DETERMINISTIC = tuple(sorted(n for n, c in INTEGRATORS.items() if not c.stochastic))
+#: Integrator options (:class:`mne_nmm.core.integrators.Integrator`): name -> allowed values.
+INTEGRATOR_OPTIONS = {"coupling": ("stages", "once"), "clamp": ("step", "stages")}
+#: ``[eeg] sensors`` -> the channel types picked from the forward (``mne.pick_types_forward`` meg=, eeg=).
+SENSOR_PICKS = {"eeg": (False, True), "meg": (True, False), "mag": ("mag", False), "grad": ("grad", False),
+                "eeg+meg": (True, True)}
+SENSORS = tuple(SENSOR_PICKS)
+_COUPLING_DOC = "coupling function (mne_nmm.core.coupling.COUPLINGS)"
+_COUPLING_PARAMS_DOC = "parameters of the coupling function, e.g. {midpoint = 6.0, r = 0.56}"
+_INTEGRATOR_DOC = ("integrator (mne_nmm.core.integrators.INTEGRATORS); 'euler', 'heun', 'rk4' are deterministic "
+                   "(noise_sigma = 0)")
+_INTEGRATOR_OPTIONS_DOC = "coupling = 'stages' | 'once', clamp = 'step' | 'stages' (see mne_nmm.core.integrators)"
+
 #: The config schema: section -> key -> :class:`Key`. ``conditions`` is a table of named
 #: conditions, each with optional ``eeg`` / ``bold`` tables overriding those sections.
 SCHEMA = {
@@ -86,6 +112,9 @@ SCHEMA = {
         "lut": Key("path", None, doc="MRtrix3 look-up table (labelconvert output LUT)"),
         "labels": Key("path", None, doc="label file for plain / QSIRecon tables"),
         "nodes_img": Key("path", None, doc="parcellation image (region centres -> lengths when none given)"),
+        "atlas": Key("str", None, doc="QSIRecon .mat: the atlas (e.g. '4S156Parcels'), when it holds several"),
+        "measure": Key("str", None, doc="QSIRecon .mat / DSI Studio per-atlas .mat: the weight measure (e.g. "
+                                        "'sift_invnodevol_radius2_count', 'number of tracts')"),
         "zero_diagonal": Key("bool", True),
         "on_mismatch": Key("str", "raise", choices=("raise", "subset"),
                            doc="connectome regions without a FreeSurfer label: error or drop them"),
@@ -108,7 +137,14 @@ SCHEMA = {
         "model_params": Key("table", {}, doc="model parameters (with model)"),
         "global_coupling": Key("float", None, doc="default: simulate_eeg's (mne_nmm.eeg.default_eeg_coupling)"),
         "speed_m_per_s": Key("float", 3.0, positive=True),
-        "noise_sigma": Key("float", None, doc="default: simulate_eeg's"),
+        "coupling": Key("str", "sigmoidal_jansen_rit", choices=_COUPLING_NAMES, doc=_COUPLING_DOC),
+        "coupling_params": Key("table", {}, doc=_COUPLING_PARAMS_DOC),
+        "integrator": Key("str", "stochastic_heun", choices=_INTEGRATOR_NAMES, doc=_INTEGRATOR_DOC),
+        "integrator_options": Key("table", {}, doc=_INTEGRATOR_OPTIONS_DOC),
+        "noise_sigma": Key("float", None, doc="default: simulate_eeg's (0.05); 0 with a deterministic integrator"),
+        "sensors": Key("str", "eeg", choices=SENSORS,
+                       doc="channels simulated, picked from the forward: 'eeg' (BrainVision, eeg/), 'meg' "
+                           "(magnetometers + gradiometers), 'mag', 'grad' or 'eeg+meg' (FIF, meg/)"),
         "sensor_noise": Key("str", "ad_hoc", choices=("ad_hoc", "none")),
         "line_freq_hz": Key("float", 50.0, positive=True, doc="PowerLineFrequency of the sidecar"),
         "stimulus": Key("table", {}, doc="pulse train: regions, onset_ms, period_ms, width_ms, amplitude"),
@@ -123,7 +159,11 @@ SCHEMA = {
         "model_params": Key("table", {}, doc="model parameters (hopf default: a = -0.05)"),
         "global_coupling": Key("float", None, doc="default: mne_nmm.fmri.default_global_coupling"),
         "speed_m_per_s": Key("float", 3.0, positive=True),
-        "noise_sigma": Key("float", 0.02),
+        "coupling": Key("str", "difference", choices=_COUPLING_NAMES, doc=_COUPLING_DOC),
+        "coupling_params": Key("table", {}, doc=_COUPLING_PARAMS_DOC),
+        "integrator": Key("str", "stochastic_heun", choices=_INTEGRATOR_NAMES, doc=_INTEGRATOR_DOC),
+        "integrator_options": Key("table", {}, doc=_INTEGRATOR_OPTIONS_DOC),
+        "noise_sigma": Key("float", 0.02, doc="0 with a deterministic integrator"),
         "monitor": Key("str", "balloon", choices=("balloon", "hrf")),
         "atlas": Key("str", "desikan_killiany", doc="labels image for the NIfTI (mne_nmm.datasets.load_atlas)"),
         "resolution_mm": Key("float", 3.0, positive=True),
@@ -282,6 +322,66 @@ def _validate_section(name, given, lines, errors, *, prefix=(), fill_defaults=Tr
     return out
 
 
+def _coupling_fields(name):
+    """The parameters a config may set for coupling ``name`` (its dataclass fields; Kuramoto's ``n_regions``
+    is set by the Network)."""
+    return {f.name: f for f in dataclasses.fields(COUPLINGS[name]) if f.name != "n_regions"}
+
+
+def _check_dynamics(section, c, lines, errors, *, where=None, own=None):
+    """Cross-key checks of a resolved ``[eeg]`` / ``[bold]`` table ``c``: the coupling's parameters, the
+    integrator's options, noise with a deterministic integrator.
+
+    ``where`` is the table's key path in the file (default ``(section,)``); with ``own`` (the keys that
+    table sets itself, e.g. a condition's overrides) only problems involving one of them are reported, so
+    that a problem of the main section is not repeated for every condition.
+    """
+    where = (section,) if where is None else tuple(where)
+    label = ".".join(where)
+
+    def line(key, sub=None):
+        base = where if own is None or key in own else (section,)
+        path = base + (key,) + (() if sub is None else (sub,))
+        return lines.get(path, lines.get(base + (key,), lines.get(base)))
+
+    def add(keys, key, msg, sub=None):
+        if own is None or any(k in own for k in keys):
+            errors.append((where + (key,), line(key, sub), f"[{label}] {msg}"))
+
+    cname, params = c.get("coupling"), c.get("coupling_params") or {}
+    if isinstance(cname, str) and cname in COUPLINGS and isinstance(params, dict):
+        fields = _coupling_fields(cname)
+        for k, v in params.items():
+            if k not in fields:
+                close = difflib.get_close_matches(str(k), list(fields), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                add(("coupling", "coupling_params"), "coupling_params",
+                    f"coupling_params has no parameter {k!r} for coupling {cname!r}{hint}; its parameters: "
+                    f"{list(fields) or 'none'}", sub=k)
+            elif isinstance(fields[k].default, bool):
+                if not isinstance(v, bool):
+                    add(("coupling_params",), "coupling_params", f"coupling_params.{k} must be true or false, got "
+                                                                 f"{v!r}", sub=k)
+            elif isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                add(("coupling_params",), "coupling_params", f"coupling_params.{k} must be a finite number, got "
+                                                             f"{v!r}", sub=k)
+    opts = c.get("integrator_options") or {}
+    if isinstance(opts, dict):
+        for k, v in opts.items():
+            if k not in INTEGRATOR_OPTIONS:
+                add(("integrator_options",), "integrator_options",
+                    f"integrator_options has no option {k!r}; known options: {list(INTEGRATOR_OPTIONS)}", sub=k)
+            elif v not in INTEGRATOR_OPTIONS[k]:
+                add(("integrator_options",), "integrator_options",
+                    f"integrator_options.{k} must be one of {list(INTEGRATOR_OPTIONS[k])}, got {v!r}", sub=k)
+    integ, sigma = c.get("integrator"), c.get("noise_sigma")
+    if integ in DETERMINISTIC and sigma != 0:
+        got = "not set (default 0.05)" if sigma is None else f"{sigma!r}"
+        add(("integrator", "noise_sigma"), "integrator",
+            f"integrator {integ!r} is deterministic but noise_sigma is {got}; set noise_sigma = 0 or use "
+            f"'stochastic_heun' or 'euler_maruyama'")
+
+
 @verbose
 def load_config(path, *, verbose=None):
     """Read and validate a config file; return the resolved config (defaults filled in).
@@ -350,6 +450,19 @@ def load_config(path, *, verbose=None):
                 continue
             res[sec] = _validate_section(sec, over, lines, errors, prefix=cpath, fill_defaults=False)
         cfg["conditions"][cname] = res
+    fmt = cfg["connectome"].get("format")
+    for key, formats in (("atlas", ("auto", "qsirecon")), ("measure", ("auto", "qsirecon", "dsistudio"))):
+        if cfg["connectome"].get(key) is not None and fmt not in formats:
+            errors.append((("connectome", key), lines.get(("connectome", key)),
+                           f"[connectome] {key} applies to format {' / '.join(formats[1:])} files, got format "
+                           f"{fmt!r}"))
+    for sec in _CONDITION_SECTIONS:
+        if isinstance(cfg[sec], dict):
+            _check_dynamics(sec, cfg[sec], lines, errors)
+        for cname, res in cfg["conditions"].items():
+            if res.get(sec):
+                _check_dynamics(sec, {**cfg[sec], **res[sec]}, lines, errors, where=("conditions", cname, sec),
+                                own=set(res[sec]))
     eeg_on = cfg["eeg"]["enabled"] or any(c.get("eeg", {}).get("enabled") for c in cfg["conditions"].values())
     if eeg_on:
         for key in ("subjects_dir", "forward"):
@@ -541,15 +654,23 @@ def _run_unit(cfg, subject, condition, seed, out_dir, shipped):
         sp = read_params(pfile)
         logger.info("sub-%s: parameters from %s", subject, pfile)
     eeg_cfg, bold_cfg = _merged(cfg, "eeg", condition, sp), _merged(cfg, "bold", condition, sp)
+    errors = []
+    for sec, c in (("eeg", eeg_cfg), ("bold", bold_cfg)):
+        _check_dynamics(sec, c, {}, errors, where=(f"sub-{subject} task-{condition} {sec}",))
+    if errors:
+        raise ConfigError(pfile if sp else cfg["_config_path"], errors)
     conn = read_connectome(_path(cfg, ccfg["path"], subject), format=ccfg["format"],
                            lengths=_path(cfg, ccfg["lengths"], subject), lut=_path(cfg, ccfg["lut"], subject),
                            labels=_path(cfg, ccfg["labels"], subject), nodes_img=_path(cfg, ccfg["nodes_img"], subject),
-                           zero_diagonal=ccfg["zero_diagonal"], name=f"sub-{subject}")
+                           zero_diagonal=ccfg["zero_diagonal"], name=f"sub-{subject}",
+                           **{k: ccfg[k] for k in ("atlas", "measure") if ccfg[k] is not None})
     files = []
     head = None
     if hcfg["subjects_dir"] is not None:
         fs_subject = hcfg["subject"].replace("{subject}", subject)
-        fwd = _path(cfg, hcfg["forward"], subject) if eeg_cfg["enabled"] else None
+        fwd = None
+        if eeg_cfg["enabled"]:
+            fwd = _read_forward(_path(cfg, hcfg["forward"], subject), eeg_cfg["sensors"])
         paired = pair_subject(conn, fs_subject, _path(cfg, hcfg["subjects_dir"]), parc=hcfg["parc"], fwd=fwd,
                               on_mismatch=ccfg["on_mismatch"], mode=hcfg["mode"], candidates=shipped)
         conn, head = paired.connectome, paired.head
@@ -577,24 +698,60 @@ def _run_unit(cfg, subject, condition, seed, out_dir, shipped):
     return files
 
 
+def _read_forward(path, sensors):
+    """The forward solution restricted to the channel types of ``[eeg] sensors`` (a clear error when absent)."""
+    import mne
+
+    fwd = mne.read_forward_solution(path, verbose=False)
+    meg, eeg = SENSOR_PICKS[sensors]
+    have = set(fwd["info"].get_channel_types(unique=True))
+    if not _has(have, meg, eeg):
+        need = {"eeg": "EEG", "meg": "MEG (mag or grad)", "mag": "magnetometer", "grad": "gradiometer",
+                "eeg+meg": "EEG and MEG"}[sensors]
+        raise ValueError(f"[eeg] sensors = {sensors!r} needs {need} channels, but the forward {path!r} has "
+                         f"{sorted(have)}; compute the forward with those sensors, or choose sensors among "
+                         f"{[k for k, (m, e) in SENSOR_PICKS.items() if _has(have, m, e)]}.")
+    with mne.utils.use_log_level("warning"):
+        return mne.pick_types_forward(fwd, meg=meg, eeg=eeg, ref_meg=False)
+
+
+def _has(have, meg, eeg):
+    ok_meg = (not meg) or (bool(have & {"mag", "grad"}) if meg is True else meg in have)
+    return ok_meg and (not eeg or "eeg" in have)
+
+
 def _make_model(name, params):
     from ..models import get_model
 
     return get_model(name, **params)
 
 
+def make_coupling(name, params=None):
+    """The coupling function a config names: ``COUPLINGS[name](**params)`` (see :data:`SCHEMA` ``coupling``)."""
+    from .._validate import check_option
+
+    check_option("coupling", name, _COUPLING_NAMES)
+    return COUPLINGS[name](**dict(params or {}))
+
+
+def make_integrator(name, options=None):
+    """The integrator a config names: ``INTEGRATORS[name](**options)`` (``coupling`` / ``clamp`` options)."""
+    from .._validate import check_option
+
+    check_option("integrator", name, _INTEGRATOR_NAMES)
+    return INTEGRATORS[name](**dict(options or {}))
+
+
+def _dynamics_doc(c, integrator):
+    """Coupling and integrator of a run, as written in the sidecars and the provenance."""
+    return {"coupling": {"name": c["coupling"], **dict(c["coupling_params"])},
+            "integrator": {"name": integrator.name, "coupling": integrator.coupling, "clamp": integrator.clamp}}
+
+
 def _run_eeg(c, model, conn, head, seed, out_dir, subject, task, model_files):
-    from ..eeg import pulse_stimulus, simulate_eeg
     from . import bids
 
-    stim = None
-    if c["stimulus"]:
-        stim = pulse_stimulus(**c["stimulus"])
-    raw = simulate_eeg(c["duration_s"], head=head, connectome=conn, model=model,
-                       global_coupling=c["global_coupling"], speed_m_per_s=c["speed_m_per_s"], dt_ms=c["dt_ms"],
-                       sfreq_hz=c["sfreq_hz"], noise_sigma=c["noise_sigma"], stimulus=stim,
-                       transient_s=c["transient_s"], sensor_noise=None if c["sensor_noise"] == "none" else "ad_hoc",
-                       seed=seed)
+    raw = simulate_sensors(c, model, conn, head, seed=seed)
     raw.info["line_freq"] = c["line_freq_hz"]
     extra = {"SimulationParameters": {k: v for k, v in c.items() if k != "enabled"}, "Seed": seed,
              **model_files["references"].get("eeg", {})}
@@ -607,23 +764,149 @@ def _run_eeg(c, model, conn, head, seed, out_dir, subject, task, model_files):
     return bids.write_eeg_derivative(raw, out_dir, subject=subject, task=task, sidecar_extra=extra)
 
 
+def simulate_sensors(c, model, conn, head, *, seed):
+    """EEG / MEG of one unit: :func:`mne_nmm.eeg.simulate_eeg`'s steps with the config's coupling and integrator.
+
+    ``c`` is a resolved ``[eeg]`` table. With the defaults (``sigmoidal_jansen_rit`` coupling,
+    ``stochastic_heun``) the result equals ``simulate_eeg(c["duration_s"], head=head, connectome=conn,
+    model=model, ...)`` (tested): the max-normalised weights, the additive noise on the model's stimulus
+    variable, the lead field applied in the scan, then sensor noise (seeded with ``seed``), the EEG
+    average-reference projector, the transient cropped.
+
+    Returns
+    -------
+    raw : mne.io.RawArray
+        ``raw.info["description"]`` holds the JSON provenance (coupling and integrator included).
+    """
+    from ..analysis.plausibility import check_coupling_stability, check_region_names, check_sensor_amplitude
+    from ..convert.mne import to_raw
+    from ..convert.provenance import data_digest, make_provenance, simulation_provenance, to_jsonable
+    from ..core.noise import AdditiveNoise
+    from ..eeg import RESTING_DEFAULTS, default_eeg_coupling, pulse_stimulus
+    from ..monitors.leadfield import LeadField
+    from ..network import Network
+    from ..simulation import simulate
+
+    stim = pulse_stimulus(**c["stimulus"]) if c["stimulus"] else None
+    g = c["global_coupling"]
+    if g is None:
+        g = default_eeg_coupling(conn)
+    sigma = RESTING_DEFAULTS["noise_sigma"] if c["noise_sigma"] is None else c["noise_sigma"]
+    integrator = make_integrator(c["integrator"], c["integrator_options"])
+    coupling = make_coupling(c["coupling"], c["coupling_params"])
+    if stim is not None:
+        check_region_names(list(stim.regions), conn.region_names)
+    net = Network(conn.normalized("max"), coupling=coupling, global_coupling=g, speed_m_per_s=c["speed_m_per_s"],
+                  dt_ms=c["dt_ms"])
+    check_coupling_stability(net, integrator=integrator.name, model=model)
+    noise = None
+    if integrator.stochastic:
+        noise_var = getattr(model, "stimulus_variable", None) or model.state_variables[0]
+        noise = AdditiveNoise(sigma=sigma, variables=(noise_var,))
+    kind = "eeg" if c["sensors"] == "eeg" else "meg"
+    period_ms = 1000.0 / c["sfreq_hz"]
+    n_periods = int(np.round(1000.0 * (c["duration_s"] + c["transient_s"]) / period_ms))
+    monitors = [LeadField(head, period_ms=period_ms, name=kind)]
+    res = simulate(net, model, duration_ms=n_periods * period_ms, integrator=integrator, noise=noise,
+                   monitors=monitors, stimulus=stim, key=seed)
+    sensor_noise = None if c["sensor_noise"] == "none" else "ad_hoc"
+    transient = c["transient_s"]
+    prov = make_provenance("mne_nmm.pipeline.config.simulate_sensors",
+                           {k: v for k, v in c.items() if k != "enabled"},
+                           simulation_provenance(net, model, integrator=integrator.name, noise=noise, key=seed,
+                                                 duration_ms=n_periods * period_ms, monitors=monitors, stimulus=stim),
+                           extra={**_dynamics_doc(c, integrator),
+                                  "head": {"name": getattr(head, "name", None), "n_channels": head.n_channels,
+                                           "ch_types": sorted(set(head.ch_types)), "sensors": c["sensors"]},
+                                  "postprocessing": {"sensor_noise": sensor_noise, "sensor_noise_seed": seed,
+                                                     "reference": "average" if "eeg" in head.ch_types else None,
+                                                     "transient_s": transient}})
+    raw = to_raw(res, monitor=kind, noise_cov=sensor_noise, random_state=None if sensor_noise is None else seed,
+                 reference="average" if "eeg" in head.ch_types else None)
+    if transient > 0:
+        onsets = np.asarray(res.stimulus_onsets_s)
+        early = onsets[onsets < transient]
+        if len(early):
+            logger.warning("%d stimulus onset(s) fall in the discarded transient (< %g s): %s s", len(early),
+                           transient, early[:5].tolist())
+        raw.crop(tmin=max(transient - raw.first_time, 0.0))
+    n_keep = int(round(c["duration_s"] * c["sfreq_hz"]))
+    if raw.n_times > n_keep:
+        raw.crop(tmin=0.0, tmax=(n_keep - 1) / c["sfreq_hz"], include_tmax=True)
+    prov["outputs"] = {"raw": {"data_sha256": data_digest(raw.get_data()), "ch_names_sha256":
+                               data_digest(np.frombuffer("\n".join(raw.ch_names).encode(), np.uint8))}}
+    with raw.info._unlock():
+        raw.info["description"] = json.dumps(to_jsonable(prov), sort_keys=True)
+    check_sensor_amplitude(raw, stacklevel=3)
+    return raw
+
+
+def simulate_bold_regions(c, model, conn, *, seed):
+    """Region BOLD of one unit: :func:`mne_nmm.fmri.simulate_bold`'s steps with the config's coupling and
+    integrator.
+
+    ``c`` is a resolved ``[bold]`` table. With the defaults (``difference`` coupling, ``stochastic_heun``)
+    the result equals ``simulate_bold(c["duration_s"], connectome=conn, model=model, ...)
+    .bold`` (tested): max-normalised weights, additive noise on every state variable, the BOLD monitor
+    computed in the scan, the volumes of the transient dropped.
+
+    Returns
+    -------
+    bold : MonitorOutput
+        The volumes after ``transient_s``.
+    provenance : dict
+    """
+    from ..analysis.plausibility import check_coupling_stability
+    from ..convert.provenance import make_provenance, simulation_provenance
+    from ..core.noise import AdditiveNoise
+    from ..fmri import default_global_coupling
+    from ..monitors.bold import BalloonWindkessel, HRFConvolution
+    from ..network import Network
+    from ..result import MonitorOutput
+    from ..simulation import simulate
+
+    tr_s = c["tr_s"]
+    g = c["global_coupling"]
+    if g is None:
+        g = default_global_coupling(conn)
+    integrator = make_integrator(c["integrator"], c["integrator_options"])
+    coupling = make_coupling(c["coupling"], c["coupling_params"])
+    net = Network(conn.normalized("max"), coupling=coupling, global_coupling=g, speed_m_per_s=c["speed_m_per_s"],
+                  dt_ms=c["dt_ms"])
+    check_coupling_stability(net, integrator=integrator.name, model=model)
+    mon = BalloonWindkessel(tr_s=tr_s) if c["monitor"] == "balloon" else HRFConvolution(tr_s=tr_s)
+    n_vol = int(np.ceil((c["duration_s"] + c["transient_s"]) / tr_s - 1e-9))
+    noise = AdditiveNoise(sigma=c["noise_sigma"]) if integrator.stochastic else None
+    res = simulate(net, model, duration_ms=n_vol * tr_s * 1000.0, integrator=integrator, noise=noise, monitors=[mon],
+                   key=seed)
+    full = res[mon.name]
+    keep = full.times_s > c["transient_s"] + 1e-9
+    bold = MonitorOutput(name="bold", times_s=full.times_s[keep], data=full.data[keep], sfreq_hz=full.sfreq_hz,
+                         variable_names=full.variable_names, channel_names=full.channel_names,
+                         time_stamp=full.time_stamp, window_s=full.window_s, units=full.units,
+                         info={**full.info, "transient_s": c["transient_s"]})
+    if bold.n_times < 3:
+        raise ValueError(f"[bold] duration_s ({c['duration_s']:g} s) leaves {bold.n_times} volume(s) at TR "
+                         f"{tr_s:g} s; FC needs at least 3.")
+    prov = make_provenance("mne_nmm.pipeline.config.simulate_bold_regions",
+                           {k: v for k, v in c.items() if k != "enabled"},
+                           simulation_provenance(net, model, integrator=integrator.name, noise=noise, key=seed,
+                                                 duration_ms=n_vol * tr_s * 1000.0, monitors=[mon]),
+                           extra=_dynamics_doc(c, integrator))
+    return bold, prov
+
+
 def _run_bold(c, model, conn, seed, out_dir, subject, task, model_files):
-    from ..fmri import simulate_bold
+    from ..fmri import default_global_coupling
     from . import bids
 
-    sim = simulate_bold(c["duration_s"], connectome=conn, model=model,
-                        global_coupling=c["global_coupling"], speed_m_per_s=c["speed_m_per_s"], dt_ms=c["dt_ms"],
-                        tr_s=c["tr_s"], noise_sigma=c["noise_sigma"], monitor=c["monitor"],
-                        transient_s=c["transient_s"], atlas=None, empirical=None, seed=seed)
-    bold = sim.bold
+    bold, prov = simulate_bold_regions(c, model, conn, seed=seed)
     data = bold.get("bold" if "bold" in bold.variable_names else None)
     g = c["global_coupling"]
     if g is None:
-        from ..fmri import default_global_coupling
-
         g = default_global_coupling(conn)
     extra = {"SimulationParameters": {**{k: v for k, v in c.items() if k != "enabled"}, "global_coupling": g},
-             "Seed": seed, **model_files["references"].get("bold", {})}
+             "Seed": seed, "SimulationProvenance": prov, **model_files["references"].get("bold", {})}
     return bids.write_bold_derivative(np.asarray(data, dtype=float), bold.channel_names, c["tr_s"], out_dir,
                                       subject=subject, task=task, atlas=c["atlas"] if c["nifti"] else None,
                                       resolution_mm=c["resolution_mm"], sidecar_extra=extra,
@@ -724,10 +1007,13 @@ def run_config(config, *, subjects=None, force=False, verbose=None):
     out_dir = _path(cfg, cfg["run"]["output_dir"])
     os.makedirs(out_dir, exist_ok=True)
     resolved = os.path.join(out_dir, "config_resolved.toml")
-    with atomic_write(resolved, "w") as fh:
-        fh.write("# resolved by mne_nmm: every default filled in (re-runnable with `mne-nmm run`)\n")
-        fh.write(dump_toml(_resolved_doc(cfg)))
-    bids.write_dataset_description(out_dir, name=cfg["run"]["name"])
+    # the files shared by every invocation (parallel per-subject jobs of a workflow) are written under the
+    # derivative's lock: atomic writes of one path by two processes at once are not safe
+    with bids._Lock(out_dir):
+        with atomic_write(resolved, "w") as fh:
+            fh.write("# resolved by mne_nmm: every default filled in (re-runnable with `mne-nmm run`)\n")
+            fh.write(dump_toml(_resolved_doc(cfg)))
+        bids.write_dataset_description(out_dir, name=cfg["run"]["name"])
     chosen = cfg["run"]["subjects"] if subjects is None else list(subjects)
     unknown = [s for s in chosen if s not in cfg["run"]["subjects"]]
     if unknown:
@@ -780,9 +1066,10 @@ def run_config(config, *, subjects=None, force=False, verbose=None):
                     continue
                 finished.append({"unit": unit, "subject": subject, "condition": cond, "status": "skipped",
                                  "error": None})
-    group = _group_fc(cfg, out_dir, finished) if cfg["outputs"]["group_fc"] else []
-    report = RunReport(output_dir=out_dir, units=units, group_files=group, resolved_config=resolved)
-    with atomic_write(os.path.join(out_dir, "run_report.json"), "w") as fh:
-        json.dump({"units": units, "group_files": [os.path.relpath(f, out_dir) for f in group]}, fh, indent=2)
+    with bids._Lock(out_dir):
+        group = _group_fc(cfg, out_dir, finished) if cfg["outputs"]["group_fc"] else []
+        report = RunReport(output_dir=out_dir, units=units, group_files=group, resolved_config=resolved)
+        with atomic_write(os.path.join(out_dir, "run_report.json"), "w") as fh:
+            json.dump({"units": units, "group_files": [os.path.relpath(f, out_dir) for f in group]}, fh, indent=2)
     logger.info("run_config: %s", report.summary())
     return report

@@ -8,7 +8,7 @@ offline FreeSurfer-style template subject (:func:`mne_nmm.adapters.head.make_tem
     <root>/derivatives/mrtrix3/sub-<s>/dwi/sub-<s>_desc-weights_connectome.csv   tck2connectome layout
     <root>/derivatives/mrtrix3/sub-<s>/dwi/sub-<s>_desc-lengths_connectome.csv   (upper triangle)
     <root>/derivatives/freesurfer/sub-<s>/{surf,label}                   FreeSurfer subject (aparc)
-    <root>/derivatives/mne/sub-<s>/sub-<s>-fwd.fif                       EEG forward (sphere, ico3)
+    <root>/derivatives/mne/sub-<s>/sub-<s>-fwd.fif                       EEG (or EEG + MEG) forward (sphere, ico3)
 
 Each subject's weights are tvb68's times a log-normal perturbation (``perturbation``, mirrored
 so the matrix stays symmetric) and its lengths are scaled by ``1 + N(0, perturbation / 2)`` (``perturb_lengths``);
@@ -58,6 +58,16 @@ global_coupling = {bold_g}
 """
 
 
+def _meg_eeg_info(meg, eeg):
+    """One Info with the MEG channels (and ``dev_head_t``) of ``meg`` followed by the EEG channels of ``eeg``."""
+    import mne
+
+    raw = mne.io.RawArray(np.zeros((len(meg.ch_names), 1)), meg, verbose=False)
+    raw.add_channels([mne.io.RawArray(np.zeros((len(eeg.ch_names), 1)), eeg, verbose=False)],
+                     force_update_info=True)
+    return raw.info
+
+
 def _fs_name(tvb_name):
     side, base = tvb_name.split("_", 1)
     return f"ctx-{'lh' if side == 'l' else 'rh'}-{base}", f"{side.upper()}.{base}"
@@ -65,7 +75,7 @@ def _fs_name(tvb_name):
 
 @verbose
 def make_demo_tree(root, *, n_subjects=3, regions=None, perturbation=0.1, eeg_duration_s=2.0, bold_duration_s=60.0,
-                   bold_global_coupling=0.3, perturb_lengths=True, seed=0, verbose=None):
+                   bold_global_coupling=0.3, perturb_lengths=True, sensors="eeg", seed=0, verbose=None):
     """Write a small MRtrix3 + FreeSurfer + forward tree and a config for ``mne-nmm run``.
 
     Parameters
@@ -84,6 +94,11 @@ def make_demo_tree(root, *, n_subjects=3, regions=None, perturbation=0.1, eeg_du
     perturb_lengths : bool
         Also scale each subject's tract lengths (``False``: the same lengths, hence the
         same delays, for every subject; their simulations then share one compiled function).
+    sensors : "eeg" | "eeg+meg"
+        Channels of the forwards: the 70 EEG electrodes of ``fsaverage_1010``, or those and the 306
+        Neuromag MEG sensors (:func:`mne_nmm.adapters.head.meg_info`, the default head position) for
+        ``[eeg] sensors = "meg"``, ``"mag"``, ``"grad"`` or ``"eeg+meg"`` runs. The sphere conductor
+        is fitted to the EEG montage either way.
     seed : int
         Seed of the perturbations.
     verbose : bool | str | int | None
@@ -96,9 +111,11 @@ def make_demo_tree(root, *, n_subjects=3, regions=None, perturbation=0.1, eeg_du
     """
     import mne
 
-    from ..adapters.head import eeg_info, make_template_subject
+    from .._validate import check_option
+    from ..adapters.head import eeg_info, make_template_subject, meg_info
     from ..datasets import load_connectome
 
+    check_option("sensors", sensors, ("eeg", "eeg+meg"))
     root = os.path.abspath(os.fspath(root))
     conn = load_connectome("tvb68")
     if regions is not None:
@@ -132,6 +149,8 @@ def make_demo_tree(root, *, n_subjects=3, regions=None, perturbation=0.1, eeg_du
         info = eeg_info()
         src = mne.setup_source_space(f"sub-{s}", "ico3", subjects_dir=sd, add_dist=False, verbose=False)
         sphere = mne.make_sphere_model("auto", "auto", info=info, verbose=False)
+        if sensors == "eeg+meg":
+            info = _meg_eeg_info(meg_info(head_shape=False), info)
         fwd = mne.make_forward_solution(info, None, src, sphere, verbose=False)
         fdir = os.path.join(root, "derivatives", "mne", f"sub-{s}")
         os.makedirs(fdir, exist_ok=True)

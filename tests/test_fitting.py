@@ -157,6 +157,11 @@ def test_estimator_contract():
     first = est.best_values_
     r = est.score(target)
     assert -1.0 <= r <= 1.0 and est.last_scores_.shape == (1,)
+    # the scoring run, rebuilt with its seed by simulated_bold and scored in numpy, gives the same r
+    bold = est.simulated_bold(seed=10_000_019 + 7919 * 1)
+    iu = np.triu_indices(N, 1)
+    np.testing.assert_allclose(np.corrcoef(np.corrcoef(bold.T)[iu], target[iu])[0, 1], r, rtol=1e-4)
+    np.testing.assert_allclose(est.simulated_fc(seed=5), np.corrcoef(est.simulated_bold(seed=5).T), atol=1e-12)
     est.set_params(max_iter=1).fit(target)                 # refit replaces
     assert est.n_iter_ == 1 and len(est.loss_history_) == 1
     assert set(est.best_values_) == set(first)

@@ -72,16 +72,21 @@ class _BoldBase(BaseEstimator):
         self.last_scores_ = np.asarray(rs)
         return float(np.mean(rs))
 
-    def simulated_fc(self, *, seed=None, duration_s=None):
-        """FC of one run with ``best_params_`` (fresh noise unless ``seed`` is given)."""
-        from . import losses as L
-
+    def simulated_bold(self, *, seed=None, duration_s=None):
+        """BOLD ``(n_volumes, n_regions)`` of one run with ``best_params_`` (after the transient; fresh noise
+        unless ``seed`` is given), e.g. for FCD or spectra of the fitted model."""
         check_is_fitted(self, "best_params_")
         obj = self._objective(Target(fc=np.eye(self.network.n_regions)), None,
                               duration_s or self.score_duration_s or self.duration_s)
         key = jax.random.PRNGKey(20_000_003 + int(self.random_state or 0) if seed is None else seed)
         b, div = obj.bold(self.best_params_, key)
-        return np.asarray(L.fc(b))
+        if int(div) >= 0:
+            raise RuntimeError(f"the run with best_params_ diverged; check the fitted values {self.best_values_}.")
+        return np.asarray(b)
+
+    def simulated_fc(self, *, seed=None, duration_s=None):
+        """FC of one run with ``best_params_`` (fresh noise unless ``seed`` is given)."""
+        return np.corrcoef(self.simulated_bold(seed=seed, duration_s=duration_s).T)
 
 
 class FCFit(_BoldBase):

@@ -49,6 +49,7 @@ class Arclength:
         self.tol = float(tol)
         self.max_newton = int(max_newton)
         self.res_tol = float(res_tol)
+        self.solve = np.linalg.solve  # replaceable by a sparse solver (collocation)
 
     def set_weights(self, weights, t):
         """Change the scaling; returns the scaled tangent ``t`` expressed in the new scaling."""
@@ -72,7 +73,7 @@ class Arclength:
         rhs = np.zeros(M.shape[0])
         rhs[-1] = 1.0
         try:
-            t = np.linalg.solve(M, rhs)
+            t = self.solve(M, rhs)
         except np.linalg.LinAlgError:
             t = np.linalg.lstsq(M, rhs, rcond=None)[0]
         t /= np.linalg.norm(t)
@@ -97,7 +98,7 @@ class Arclength:
             F = np.concatenate([G, [t @ (z - zp)]])
             M = np.vstack([J, t[None, :]])
             try:
-                dz = np.linalg.solve(M, -F)
+                dz = self.solve(M, -F)
             except np.linalg.LinAlgError:
                 raise ContinuationFailure("singular corrector matrix") from None
             if not np.all(np.isfinite(dz)):

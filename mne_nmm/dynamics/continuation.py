@@ -18,8 +18,10 @@ with the standard augmented systems (Kuznetsov 2004, sec. 10.2.2):
   (unknowns ``x, q_r, q_i, w, p1, p2``),
 
 detecting cusps (``"CP"``: the fold's quadratic coefficient vanishes),
-Bogdanov-Takens points (``"BT"``: ``w -> 0`` on a Hopf curve, or a fold whose
-second eigenvalue reaches 0) and generalised Hopf points (``"GH"``: ``l1 = 0``).
+Bogdanov-Takens points (``"BT"``: ``w -> 0`` on a Hopf curve, or a fold where
+``<p, q> = 0`` for the left and right null vectors of ``f_x``) and generalised Hopf
+points (``"GH"``: ``l1 = 0``), each located on the curve by a corrector-based secant
+search (cusp: ``<p, B(q, q)> = 0``; Govaerts 2000, sec. 4.3).
 
 References
 ----------
@@ -588,20 +590,97 @@ def _polish_fixed_last(res, jac, y0, n_iter=30):
     return y
 
 
+class _LocusTests:
+    """Test functions of codimension-two points along a fold or Hopf curve.
+
+    Fold curve (Govaerts 2000, sec. 4.3; Kuznetsov 2004, sec. 10.2.2): with unit null
+    vectors ``A q = 0`` (``q`` the continued ``v``) and ``A^T p = 0``, both oriented
+    continuously along the curve, the cusp test is ``<p, B(q, q)>`` (the unscaled
+    quadratic normal-form coefficient) and the Bogdanov-Takens test is ``<p, q>``
+    (zero when the zero eigenvalue becomes double: ``q`` then lies in the range of
+    ``A``). Hopf curve: Bogdanov-Takens where ``omega`` changes sign (the Hopf curve
+    ends there, ``omega^2`` reaching 0), generalised Hopf where ``l1`` does.
+    """
+
+    def __init__(self, system, kind):
+        self.system, self.kind = system, kind
+        self.d = system.dim
+        self.p_ref = None
+
+    def left_null(self, A):
+        _, _, vt = np.linalg.svd(A.T)
+        p = vt[-1]
+        if self.p_ref is not None and p @ self.p_ref < 0:
+            p = -p
+        return p
+
+    def eval(self, y):
+        d, system = self.d, self.system
+        x, p = y[:d], y[-2:]
+        A = S.jac_x(system, x, p)
+        if self.kind == "H":
+            w = float(y[3 * d])
+            l1 = np.nan
+            if abs(w) > 1e-9:
+                try:
+                    l1 = first_lyapunov(system, x, p, A, abs(w))
+                except np.linalg.LinAlgError:
+                    pass
+            return {"BT": w, "GH": l1}
+        from ._normal_form import _forms
+
+        q = y[d:2 * d] / np.linalg.norm(y[d:2 * d])
+        pl = self.left_null(A)
+        B, _ = _forms(system, x, p)
+        return {"CP": float(pl @ B(q, q)), "BT": float(pl @ q), "p": pl}
+
+    def accept(self, vals):
+        if "p" in vals:
+            self.p_ref = vals["p"]
+
+
 def _run_locus(system, al, y0, t0, r1, r2, max_steps, kind):
     d = system.dim
+    tests = _LocusTests(system, kind)
     y, t = y0, t0
-    pts = [y]
+    cur = tests.eval(y)
+    tests.accept(cur)
+    pts = [(y, None)]
     reason = "max_steps"
+    labels = ("BT", "GH") if kind == "H" else ("CP", "BT")
     for _ in range(max_steps):
         try:
             y_new, t_new, h = al.step(y, t, None)
         except ContinuationFailure as err:
             reason = f"step size below min_step ({err})"
             break
-        pts.append(y_new)
-        y, t = y_new, t_new
-        if kind == "H" and y[3 * d] <= 1e-9 * max(1.0, abs(y0[3 * d])):
+        new = tests.eval(y_new)
+        located = []
+        for lab in labels:
+            a, b = cur[lab], new[lab]
+            if not (np.isfinite(a) and np.isfinite(b) and a * b < 0):
+                continue
+
+            def test(yy, lab=lab):
+                return tests.eval(yy)[lab]
+
+            loc = al.locate(y, t, h, None, test, a, b)
+            if loc is None or not 0.0 < loc[1] < h:
+                continue
+            located.append((loc[1], lab, loc[0]))
+        stop = False
+        for _, lab, y_sp in sorted(located, key=lambda v: v[0]):
+            pts.append((y_sp, lab))
+            if kind == "H" and lab == "BT":
+                stop = True
+                break
+        if stop:
+            reason = "omega reached 0 (Bogdanov-Takens)"
+            break
+        pts.append((y_new, None))
+        y, t, cur = y_new, t_new, new
+        tests.accept(cur)
+        if kind == "H" and y[3 * d] <= 0:
             reason = "omega reached 0 (Bogdanov-Takens)"
             break
         if not (r1[0] <= y[-2] <= r1[1] and r2[0] <= y[-1] <= r2[1]):
@@ -612,38 +691,30 @@ def _run_locus(system, al, y0, t0, r1, r2, max_steps, kind):
 
 def _assemble_locus(system, kind, pts, reason):
     d = system.dim
-    Y = np.stack(pts)
+    Y = np.stack([y for y, _ in pts])
     values = Y[:, -2:]
     states = Y[:, :d].reshape((len(Y),) + system.shape)
     omega = Y[:, 3 * d] if kind == "H" else np.full(len(Y), np.nan)
     l1 = np.full(len(Y), np.nan)
-    coef = np.full(len(Y), np.nan)
-    second = np.full(len(Y), np.nan)
-    for k, y in enumerate(Y):
-        A = S.jac_x(system, y[:d], y[-2:])
-        if kind == "H":
+    if kind == "H":
+        for k, y in enumerate(Y):
             if omega[k] > 1e-9:
                 try:
-                    l1[k] = first_lyapunov(system, y[:d], y[-2:], A, omega[k])
+                    l1[k] = first_lyapunov(system, y[:d], y[-2:], S.jac_x(system, y[:d], y[-2:]), omega[k])
                 except np.linalg.LinAlgError:
                     pass
-        else:
-            v = y[d:2 * d]
-            a, _, q = fold_coefficient(system, y[:d], y[-2:], A, S.jac_p(system, y[:d], y[-2:])[:, :1])
-            coef[k] = a * np.sign(q @ v)  # orient with the continued null vector
-            eig = np.linalg.eigvals(A)
-            eig = eig[np.argsort(np.abs(eig))]
-            second[k] = eig[1].real if len(eig) > 1 else np.nan
     sps = []
-    series = {"GH": l1} if kind == "H" else {"CP": coef, "BT": second}
-    for lab, s in series.items():
-        for k in range(len(s) - 1):
-            if np.isfinite(s[k]) and np.isfinite(s[k + 1]) and s[k] * s[k + 1] < 0:
-                f = s[k] / (s[k] - s[k + 1])
-                yk = (1 - f) * Y[k] + f * Y[k + 1]
-                sps.append(SpecialPoint(lab, k, yk[-2:].copy(), yk[:d].reshape(system.shape),
-                                        {"interpolated": True}))
-    if kind == "H" and "Bogdanov" in reason:
-        sps.append(SpecialPoint("BT", len(Y) - 1, Y[-1, -2:].copy(), states[-1], {}))
+    for k, (y, lab) in enumerate(pts):
+        if lab is None:
+            continue
+        data = {}
+        if kind == "H":
+            data = {"omega": float(y[3 * d])}
+            if lab == "GH":
+                data["l1"] = float(l1[k]) if np.isfinite(l1[k]) else 0.0
+        else:
+            A = S.jac_x(system, y[:d], y[-2:])
+            data = {"eigenvalues": sorted_eigenvalues(A)}
+        sps.append(SpecialPoint(lab, k, y[-2:].copy(), y[:d].reshape(system.shape), data))
     return Locus(kind=kind, params=tuple(system.params), values=values, states=states, omega=omega, l1=l1,
-                 special_points=tuple(sorted(sps, key=lambda s: s.index)), stop_reason=reason)
+                 special_points=tuple(sps), stop_reason=reason)

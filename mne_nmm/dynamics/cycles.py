@@ -1,4 +1,9 @@
-"""Limit cycles: continuation by single shooting, period, amplitude and Floquet multipliers.
+"""Limit cycles: continuation by single shooting or orthogonal collocation, period, amplitude, Floquet multipliers.
+
+Two discretisations of the periodic boundary-value problem share the continuation, phase
+conditions and bifurcation tests below: single shooting (this module) and orthogonal collocation at
+Gauss-Legendre points (``method="collocation"``, :mod:`._collocation`; Doedel, Keller & Kernevez
+1991, AUTO), whose Floquet multipliers come from the collocation system's own monodromy.
 
 A periodic orbit of ``dx/dt = f(x, p)`` with period ``T`` is a zero of the
 shooting map ``phi(x0, T, p) - x0`` where ``phi`` is the flow over one period,
@@ -29,6 +34,8 @@ Keller H.B. (1977), see :mod:`.continuation`.
 Kuznetsov Yu.A. (2004) Elements of Applied Bifurcation Theory, 3rd ed., sec. 1.5
 (Floquet multipliers), sec. 10.3 (continuation of cycles).
 Seydel R. (2010) Practical Bifurcation and Stability Analysis, 3rd ed., Springer, ch. 7 (shooting).
+Doedel E.J., Keller H.B., Kernevez J.P. (1991) Numerical analysis and control of bifurcation problems
+(II): bifurcation in infinite dimensions. Int J Bifurcat Chaos 1:745-772 (collocation).
 Floquet G. (1883) Sur les équations différentielles linéaires à coefficients périodiques.
 Ann Sci ENS 12:47-88.
 """
@@ -44,6 +51,7 @@ import numpy as np
 from .._validate import check_int, check_positive, validate_type
 from . import _system as S
 from ._arclength import Arclength, ContinuationFailure
+from ._collocation import Collocation
 from ._normal_form import hopf_vectors
 from .continuation import Branch, SpecialPoint, _check_range, _state_weights
 
@@ -119,65 +127,81 @@ class CycleBranch:
 
 # -- the shooting map --------------------------------------------------------------------------------
 
-def _make_flow(system, n_steps):
-    static, model, arrays = S._split(system)
-    model, arrays = S._to64(model), S._to64(arrays)
-    d = system.dim
-
-    def fx(x, p):
-        return S._call(static, model, arrays, x, p)
-
+def _flow(static, n_steps, model, arrays, x0, T, p, save):
     h = 1.0 / n_steps
 
-    def flow(x0, T, p, save=False):
-        def g(x):
-            return T * fx(x, p)
+    def g(x):
+        return T * S._call(static, model, arrays, x, p)
 
-        def body(x, _):
-            k1 = g(x)
-            k2 = g(x + 0.5 * h * k1)
-            k3 = g(x + 0.5 * h * k2)
-            k4 = g(x + h * k3)
-            xn = x + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
-            return xn, (xn if save else None)
+    def body(x, _):
+        k1 = g(x)
+        k2 = g(x + 0.5 * h * k1)
+        k3 = g(x + 0.5 * h * k2)
+        k4 = g(x + h * k3)
+        xn = x + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+        return xn, (xn if save else None)
 
-        xT, traj = jax.lax.scan(body, x0, None, length=n_steps)
-        return xT, traj
+    return jax.lax.scan(body, x0, None, length=n_steps)
 
-    def residual(y, xref, fref):
-        """Periodicity and phase: Poincaré (xref, fref of shape (d,)) or integral ((n_steps, d))."""
-        x0, T, p = y[:d], y[d], y[d + 1:]
-        xT, traj = flow(x0, T, p, save=True)
-        if xref.ndim == 1:
-            phase = (x0 - xref) @ fref
-        else:  # integral phase condition (Doedel): mean_k <x_k - x_prev_k, f(x_prev_k)>
-            phase = jnp.mean(jnp.sum((traj - xref) * fref, axis=1))
-        return jnp.concatenate([xT - x0, jnp.atleast_1d(phase)])
 
-    res_j = jax.jit(residual)
-    jac_j = jax.jit(jax.jacfwd(residual))
-    f_j = jax.jit(fx)
-    traj_j = jax.jit(lambda x0, T, p: flow(x0, T, p, save=True)[1])
-    mono_j = jax.jit(jax.jacfwd(lambda x0, T, p: flow(x0, T, p)[0]))
-    return res_j, jac_j, f_j, traj_j, mono_j
+def _shoot_residual_impl(static, n_steps, model, arrays, y, xref, fref):
+    """Periodicity and phase: Poincaré (xref, fref of shape (d,)) or integral ((n_steps, d))."""
+    d = int(np.prod(static[2]))
+    x0, T, p = y[:d], y[d], y[d + 1:]
+    xT, traj = _flow(static, n_steps, model, arrays, x0, T, p, True)
+    if xref.ndim == 1:
+        phase = (x0 - xref) @ fref
+    else:  # integral phase condition (Doedel): mean_k <x_k - x_prev_k, f(x_prev_k)>
+        phase = jnp.mean(jnp.sum((traj - xref) * fref, axis=1))
+    return jnp.concatenate([xT - x0, jnp.atleast_1d(phase)])
+
+
+def _traj_impl(static, n_steps, model, arrays, x0, T, p):
+    return _flow(static, n_steps, model, arrays, x0, T, p, True)[1]
+
+
+def _end_impl(static, n_steps, model, arrays, x0, T, p):
+    return _flow(static, n_steps, model, arrays, x0, T, p, False)[0]
+
+
+# compiled once per (model structure, n_steps), shared by every branch (keyed on structure, not values)
+_shoot_res = jax.jit(_shoot_residual_impl, static_argnums=(0, 1))
+_shoot_jac = jax.jit(jax.jacfwd(_shoot_residual_impl, argnums=4), static_argnums=(0, 1))
+_shoot_traj = jax.jit(_traj_impl, static_argnums=(0, 1))
+_shoot_mono = jax.jit(jax.jacfwd(_end_impl, argnums=4), static_argnums=(0, 1))
+_f_batch = jax.jit(lambda static, model, arrays, X, p: jax.vmap(lambda x: S._call(static, model, arrays, x, p))(X),
+                   static_argnums=(0,))
 
 
 class _Shooting:
+    """Single shooting: unknowns ``y = (x0, T, p)``, ``T`` at index :attr:`iT`."""
+
     def __init__(self, system, n_steps):
         self.system = system
         self.d = system.dim
+        self.iT = self.d
         self.n_steps = n_steps
-        self._res, self._jac, self._f, self._traj, self._mono = _make_flow(system, n_steps)
+        static, model, arrays = S._split(system)
+        self._args = (static, int(n_steps), S._to64(model), S._to64(arrays))
+
+    def expand(self, wx):
+        return np.asarray(wx, float)
+
+    def from_function(self, fun, T, p):
+        return np.concatenate([np.asarray(fun(0.0), float), [float(T)], np.atleast_1d(np.asarray(p, float))])
+
+    def from_samples(self, traj, T, p):
+        return np.concatenate([np.asarray(traj[0], float), [float(T)], np.atleast_1d(np.asarray(p, float))])
 
     def f(self, x, p):
         with S.x64():
-            return np.asarray(self._f(np.asarray(x, float), np.asarray(p, float)))
+            return np.asarray(S._f(self._args[0], *self._args[2:], np.asarray(x, float), np.asarray(p, float)))
 
     def ctx(self, y):
         """Integral phase reference from an accepted cycle: its RK4 nodes and the vector field there."""
         orb = self.orbit(y)[1:]
         with S.x64():
-            fr = np.asarray(jax.vmap(lambda x: self._f(x, np.asarray(y[self.d + 1:], float)))(orb))
+            fr = np.asarray(_f_batch(self._args[0], *self._args[2:], orb, np.asarray(y[self.d + 1:], float)))
         return orb, fr / max(float(np.sqrt(np.mean(np.sum(fr * fr, axis=1)))), 1e-300)
 
     def poincare_ctx(self, y):
@@ -188,19 +212,19 @@ class _Shooting:
 
     def residual(self, y, ctx):
         with S.x64():
-            return np.asarray(self._res(np.asarray(y, float), ctx[0], ctx[1]))
+            return np.asarray(_shoot_res(*self._args, np.asarray(y, float), np.asarray(ctx[0]), np.asarray(ctx[1])))
 
     def jacobian(self, y, ctx):
         with S.x64():
-            return np.asarray(self._jac(np.asarray(y, float), ctx[0], ctx[1]))
+            return np.asarray(_shoot_jac(*self._args, np.asarray(y, float), np.asarray(ctx[0]), np.asarray(ctx[1])))
 
     def monodromy(self, y):
         with S.x64():
-            return np.asarray(self._mono(y[: self.d], y[self.d], y[self.d + 1:]))
+            return np.asarray(_shoot_mono(*self._args, y[: self.d], y[self.d], y[self.d + 1:]))
 
     def orbit(self, y):
         with S.x64():
-            tr = np.asarray(self._traj(y[: self.d], y[self.d], y[self.d + 1:]))
+            tr = np.asarray(_shoot_traj(*self._args, y[: self.d], y[self.d], y[self.d + 1:]))
         return np.concatenate([y[None, : self.d], tr], axis=0)
 
 
@@ -228,7 +252,8 @@ def _cycle_tests(sh, y, t, ctx):
 def continue_limit_cycle(source, *, param=None, param_range=None, point=None, start=None, period_ms=None,
                          network=None, coupling=None, global_coupling=None, regions=None, amplitude=None,
                          n_steps=200, n_samples=100, max_steps=100, step=0.01, max_step=0.1, min_step=1e-7,
-                         tol=1e-9, max_period_ms=None, detect=("LPC", "PD", "NS")):
+                         tol=1e-9, max_period_ms=None, detect=("LPC", "PD", "NS"), method="shooting",
+                         n_intervals=40, degree=4):
     """Continue a branch of limit cycles (single shooting) with period, amplitude and Floquet multipliers.
 
     Parameters
@@ -244,7 +269,8 @@ def continue_limit_cycle(source, *, param=None, param_range=None, point=None, st
     point : SpecialPoint | int | None
         The Hopf point of ``source`` (default: its first ``"H"``).
     start : array, shape (n_state_variables,) or (n_state_variables, n_regions) | None
-        With a model: a point on (or near) the cycle.
+        With a model: a point on (or near) the cycle (for collocation the first orbit is
+        one period of RK4 from it, then refined by damped Newton).
     period_ms : float | None
         With a model: the approximate period (ms).
     network, coupling, global_coupling, regions
@@ -262,6 +288,16 @@ def continue_limit_cycle(source, *, param=None, param_range=None, point=None, st
         Stop when the period exceeds this (approach to a homoclinic orbit); default
         50 times the starting period.
     detect : sequence of {"LPC", "PD", "NS"}
+    method : {"shooting", "collocation"}
+        ``"shooting"``: single shooting with RK4 (``n_steps`` per period). ``"collocation"``:
+        orthogonal collocation at Gauss-Legendre points on a uniform mesh of ``n_intervals``
+        intervals with polynomials of ``degree`` (Doedel, Keller & Kernevez 1991; AUTO), the
+        Floquet multipliers from the collocation system's monodromy (:mod:`._collocation`).
+        Collocation is a boundary-value method: it also converges to unstable cycles and does
+        not amplify errors along the orbit, which suits long or strongly unstable cycles.
+    n_intervals, degree : int
+        Mesh of the collocation method (ignored by shooting); the orbit has
+        ``n_intervals * degree`` mesh values, accurate to ``O(h^(2 degree))`` there.
 
     Returns
     -------
@@ -276,6 +312,7 @@ def continue_limit_cycle(source, *, param=None, param_range=None, point=None, st
     n_steps = check_int(n_steps, "n_steps", minimum=8)
     n_samples = check_int(n_samples, "n_samples", minimum=2)
     max_steps = check_int(max_steps, "max_steps", minimum=1)
+    make = _discretisation(method, n_steps, n_intervals, degree)
     for name, v in (("step", step), ("max_step", max_step), ("min_step", min_step), ("tol", tol)):
         check_positive(v, name)
     for lab in detect:
@@ -288,7 +325,7 @@ def continue_limit_cycle(source, *, param=None, param_range=None, point=None, st
         sp = _hopf_point(source, point)
         lo, hi = (source.params.min(), source.params.max()) if param_range is None else _check_range(param_range, "param_range")
         system = source.system
-        sh = _Shooting(system, n_steps)
+        sh = make(system)
         first, second = _start_at_hopf(sh, sp, amplitude)
     else:
         from ..core.models.base import NeuralMass
@@ -300,18 +337,21 @@ def continue_limit_cycle(source, *, param=None, param_range=None, point=None, st
                                regions=regions)
         lo, hi = _check_range(param_range, "param_range")
         period_ms = check_positive(period_ms, "period_ms")
-        sh = _Shooting(system, n_steps)
+        sh = make(system)
         from .equilibria import resolve_state
 
         x0 = resolve_state(system, start, what="start").reshape(-1)
-        first = _polish_cycle(sh, np.concatenate([x0, [period_ms], system.p0()]))
+        first = _polish_cycle(sh, _guess_from_point(sh, x0, period_ms, system.p0()))
         second = None
     d = system.dim
-    T0 = first[d]
+    iT = sh.iT
+    T0 = first[iT]
     max_period = 50.0 * T0 if max_period_ms is None else check_positive(max_period_ms, "max_period_ms")
     w = np.concatenate([_orbit_weights(sh, first), [T0], [hi - lo]])
     al = Arclength(sh.residual, sh.jacobian, w, step=step, min_step=min_step, max_step=max_step, tol=tol,
                    max_newton=10, res_tol=1e-6)
+    if hasattr(sh, "solve"):
+        al.solve = sh.solve
     if second is not None:
         t0 = (second - first) / w
         t0 /= np.linalg.norm(t0)
@@ -363,14 +403,14 @@ def continue_limit_cycle(source, *, param=None, param_range=None, point=None, st
         ctx = sh.ctx(y)
         t = al.tangent(y, ctx, t_new)  # tangent under the moved phase condition
         # scale the state by the orbit's size, so that a step never crosses the orbit
-        t = al.set_weights(np.concatenate([_orbit_weights(sh, y), [max(y[d], 1e-12)], [hi - lo]]), t)
+        t = al.set_weights(np.concatenate([_orbit_weights(sh, y), [max(y[iT], 1e-12)], [hi - lo]]), t)
         if not lo <= y[-1] <= hi:
             reason = "param_range"
             break
-        if y[d] > max_period:
+        if y[iT] > max_period:
             reason = "period above max_period_ms (homoclinic?)"
             break
-        if y[d] <= 0:
+        if y[iT] <= 0:
             reason = "period reached 0"
             break
         size = float(np.max(np.ptp(sh.orbit(y), axis=0)))
@@ -385,11 +425,33 @@ def continue_limit_cycle(source, *, param=None, param_range=None, point=None, st
     return _assemble(sh, param, pts, tests, sps, reason, n_samples)
 
 
+def _discretisation(method, n_steps, n_intervals, degree):
+    """A factory ``system -> discretisation`` for ``method`` (validated)."""
+    from .._validate import check_option
+
+    check_option("method", method, ("shooting", "collocation"))
+    if method == "shooting":
+        return lambda system: _Shooting(system, n_steps)
+    n_intervals = check_int(n_intervals, "n_intervals", minimum=4)
+    degree = check_int(degree, "degree", minimum=1)
+    if degree > 7:
+        raise ValueError(f"degree must be between 1 and 7 (AUTO's NCOL range), got {degree}.")
+    return lambda system: Collocation(system, n_intervals, degree)
+
+
+def _guess_from_point(sh, x0, period, p, n=400):
+    """Initial unknowns from a point near the cycle: for collocation, one period of RK4 from ``x0``."""
+    if isinstance(sh, _Shooting):
+        return np.concatenate([x0, [period], np.atleast_1d(p)])
+    traj = integrate(sh.system, x0, p, period / n, n)
+    return sh.from_samples(traj, period, p)
+
+
 def _orbit_weights(sh, y):
     """Peak-to-peak size of the orbit per component, floored by 5 % of the model's typical scale."""
     orb = sh.orbit(y)
     ptp = np.ptp(orb, axis=0)
-    return np.maximum(ptp, 0.05 * _state_weights(y[: sh.d], sh.system))
+    return sh.expand(np.maximum(ptp, 0.05 * _state_weights(y[: sh.d], sh.system)))
 
 
 def _hopf_point(branch, point):
@@ -436,7 +498,7 @@ def _start_at_hopf(sh, sp, amplitude):
     last_err = None
     for _ in range(6):  # shrink the amplitude until the fixed-amplitude Newton converges
         try:
-            return _two_cycles(sh, x_h, p_h, qr, qi, T0, eps)
+            return _two_cycles(sh, x_h, p_h, q, T0, eps)
         except (RuntimeError, np.linalg.LinAlgError) as err:
             last_err = err
             if amplitude is not None:
@@ -446,10 +508,14 @@ def _start_at_hopf(sh, sp, amplitude):
                        "try another amplitude= or more n_steps=.")
 
 
-def _two_cycles(sh, x_h, p_h, qr, qi, T0, eps):
+def _two_cycles(sh, x_h, p_h, q, T0, eps):
     d = sh.d
+    qr = np.real(q) / np.linalg.norm(np.real(q))
+    qi = np.imag(q) / max(np.linalg.norm(np.imag(q)), 1e-300)
     out = []
-    guess = np.concatenate([x_h + eps * qr, [T0], p_h])
+    scale = eps / np.linalg.norm(np.real(q))   # x(s) = x_H + Re(q exp(2 pi i s)): the linearised cycle
+    guess = sh.from_function(lambda s: x_h + scale * np.real(q * np.exp(2j * np.pi * s)), T0, p_h)
+    xh_all = sh.from_function(lambda s: x_h, T0, p_h)[: sh.iT]
     for k, amp in enumerate((eps, 2.0 * eps)):
         def fun(y, amp=amp):
             r = sh.residual(y, (x_h, qi))  # phase condition <x0 - x_H, Im q> = 0
@@ -457,34 +523,53 @@ def _two_cycles(sh, x_h, p_h, qr, qi, T0, eps):
 
         def jac(y):
             J = sh.jacobian(y, (x_h, qi))
-            row = np.concatenate([qr, [0.0, 0.0]])
+            row = np.zeros(len(y))
+            row[:d] = qr
             return np.vstack([J, row[None]])
 
         if k == 1:
             guess = out[0].copy()
-            guess[:d] = x_h + 2.0 * (out[0][:d] - x_h)
+            guess[: sh.iT] = xh_all + 2.0 * (out[0][: sh.iT] - xh_all)
         out.append(_newton_square(fun, jac, guess))
     return out[0], out[1]
 
 
-def _polish_cycle(sh, y):
-    d = sh.d
-    ctx = sh.poincare_ctx(y)
-
-    def fun(yy):
-        return sh.residual(yy, ctx)
-
-    def jac(yy):
-        return sh.jacobian(yy, ctx)[:, : d + 1]
-
-    z = y.copy()
-    for _ in range(40):
-        dz = np.linalg.solve(jac(z), -fun(z))
-        z[: d + 1] += dz
-        if np.linalg.norm(dz) < 1e-11 * (1 + np.linalg.norm(z)):
+def _damped_newton(fun, jac, z, n_free, *, n_iter=40, solve=np.linalg.solve):
+    """Newton on the first ``n_free`` unknowns with backtracking (step halved until ``|F|`` decreases)."""
+    z = np.asarray(z, float).copy()
+    F = fun(z)
+    for _ in range(n_iter):
+        dz = solve(jac(z), -F)
+        nF = np.linalg.norm(F)
+        alpha = 1.0
+        for _ in range(12):
+            zt = z.copy()
+            zt[:n_free] += alpha * dz
+            Ft = fun(zt)
+            if np.all(np.isfinite(Ft)) and np.linalg.norm(Ft) < max(nF, 1e-300) * (1.0 - 1e-4 * alpha):
+                break
+            alpha *= 0.5
+        else:
+            zt = z.copy()
+            zt[:n_free] += dz
+            Ft = fun(zt)
+        z, F = zt, Ft
+        if alpha == 1.0 and np.linalg.norm(dz) < 1e-11 * (1 + np.linalg.norm(z)):
             return z
-    raise RuntimeError("start/period_ms do not lead to a periodic orbit (shooting Newton did not converge); "
-                       "start closer to the cycle (e.g. from find_limit_cycle) or increase n_steps.")
+        if np.linalg.norm(F) < 1e-12 and np.linalg.norm(alpha * dz) < 1e-9 * (1 + np.linalg.norm(z)):
+            return z
+    return None
+
+
+def _polish_cycle(sh, y):
+    ctx = sh.poincare_ctx(y)
+    z = _damped_newton(lambda yy: sh.residual(yy, ctx), lambda yy: sh.jacobian(yy, ctx)[:, : sh.iT + 1], y,
+                       sh.iT + 1, solve=getattr(sh, "solve", np.linalg.solve))
+    if z is None:
+        raise RuntimeError("start/period_ms do not lead to a periodic orbit (Newton did not converge); "
+                           "start closer to the cycle (e.g. from find_limit_cycle) or increase n_steps "
+                           "(shooting) / n_intervals (collocation).")
+    return z
 
 
 def _assemble(sh, param, pts, tests, sps, reason, n_samples):
@@ -503,8 +588,8 @@ def _assemble(sh, param, pts, tests, sps, reason, n_samples):
     triv = np.array([tt["trivial"] for tt in tests])
     stable = np.array([bool(np.all(np.abs(tt["others"]) < 1.0)) for tt in tests])
     special = tuple(SpecialPoint(lab, int(i), float(y[-1]), y[:d].reshape(shape),
-                                 {"period_ms": float(y[d]), "multipliers": tests[i]["mu"]}) for i, lab, y in sps)
-    return CycleBranch(param=param, params=Y[:, -1].copy(), periods_ms=Y[:, d].copy(),
+                                 {"period_ms": float(y[sh.iT]), "multipliers": tests[i]["mu"]}) for i, lab, y in sps)
+    return CycleBranch(param=param, params=Y[:, -1].copy(), periods_ms=Y[:, sh.iT].copy(),
                        initial_states=Y[:, :d].reshape((len(Y),) + shape), minima=np.stack(mins),
                        maxima=np.stack(maxs), orbits=np.stack(orbits), multipliers=mults, trivial_multiplier=triv,
                        stable=stable, special_points=special, state_variables=tuple(system.model.state_variables),
@@ -512,7 +597,7 @@ def _assemble(sh, param, pts, tests, sps, reason, n_samples):
 
 
 def find_limit_cycle(model, *, duration_ms=2000.0, dt_ms=0.05, start=None, network=None, coupling=None,
-                     global_coupling=None, variable=None, n_steps=400):
+                     global_coupling=None, variable=None, n_steps=400, method="shooting", n_intervals=40, degree=4):
     """Locate a stable limit cycle by simulation then refine it by shooting.
 
     Integrates the node (or delay-free network) with RK4 for ``duration_ms``,
@@ -532,6 +617,11 @@ def find_limit_cycle(model, *, duration_ms=2000.0, dt_ms=0.05, start=None, netwo
         State variable used to find the period (default: the first state variable).
     n_steps : int
         RK4 steps per period of the shooting map.
+    method : {"shooting", "collocation"}
+        Refinement of the simulated orbit: single shooting (RK4), or orthogonal collocation at
+        Gauss-Legendre points (Doedel, Keller & Kernevez 1991), see :func:`continue_limit_cycle`.
+    n_intervals, degree : int
+        Collocation mesh (ignored by shooting).
 
     Returns
     -------
@@ -545,6 +635,7 @@ def find_limit_cycle(model, *, duration_ms=2000.0, dt_ms=0.05, start=None, netwo
         If the simulation settles on an equilibrium (no oscillation found).
     """
     system = S.make_system(model, network=network, coupling=coupling, global_coupling=global_coupling)
+    make = _discretisation(method, check_int(n_steps, "n_steps", minimum=8), n_intervals, degree)
     duration_ms = check_positive(duration_ms, "duration_ms")
     dt_ms = check_positive(dt_ms, "dt_ms")
     sv = model.state_variables
@@ -571,24 +662,23 @@ def find_limit_cycle(model, *, duration_ms=2000.0, dt_ms=0.05, start=None, netwo
     tc = (up + frac) * dt_ms
     period = float(np.median(np.diff(tc)))
     x_start = traj[n // 2 + up[-1] + 1]
-    sh = _Shooting(S.System(system.model, (), system.net, None), n_steps)
-    y = _polish_cycle_fixed(sh, np.concatenate([x_start, [period]]))
-    return y[:-1].reshape(system.shape), float(y[-1])
+    sh = make(S.System(system.model, (), system.net, None))
+    y = _polish_cycle_fixed(sh, _guess_from_point(sh, x_start, period, np.zeros(0)))
+    if not abs(y[sh.iT] - period) < 0.5 * period:
+        raise RuntimeError(f"the refined period ({y[sh.iT]:.4g} ms) is far from the simulated one ({period:.4g} ms): "
+                           "the simulation has not reached a cycle; try a longer duration_ms or another start.")
+    return y[: sh.d].reshape(system.shape), float(y[sh.iT])
 
 
 def _polish_cycle_fixed(sh, y):
-    d = sh.d
-    z = np.asarray(y, float).copy()
+    z = np.asarray(y, float)
     ctx = sh.poincare_ctx(z)
-    for _ in range(40):
-        F = sh.residual(z, ctx)
-        J = sh.jacobian(z, ctx)[:, : d + 1]
-        dz = np.linalg.solve(J, -F)
-        z = z + dz
-        if np.linalg.norm(dz) < 1e-11 * (1 + np.linalg.norm(z)):
-            return z
-    raise RuntimeError("the simulated orbit did not converge to a periodic orbit by shooting; "
-                       "try a longer duration_ms or a larger n_steps.")
+    z = _damped_newton(lambda yy: sh.residual(yy, ctx), lambda yy: sh.jacobian(yy, ctx)[:, : sh.iT + 1], z,
+                       sh.iT + 1, solve=getattr(sh, "solve", np.linalg.solve))
+    if z is None:
+        raise RuntimeError("the simulated orbit did not converge to a periodic orbit (shooting or collocation "
+                           "Newton); try a longer duration_ms, a larger n_steps or n_intervals.")
+    return z
 
 
 def _rk4_scan_impl(static, model, arrays, x0, p, dt, n):

@@ -4,8 +4,10 @@
 **without delays**: the eigenvalues are those of the full Jacobian
 ``J = blockdiag(df/dx) + G * (coupling terms)`` (the characteristic equation
 ``det(lambda I - A_0 - sum_k A_k exp(-lambda tau_k)) = 0`` at ``tau = 0``). A
-fixed point stable without delays can still be destabilised by delays; use
-:func:`synchrony_sweep` (which integrates the delayed network) to see that.
+fixed point stable without delays can still be destabilised by delays (and vice
+versa): :func:`~mne_nmm.dynamics.delayed_network_stability` computes the rightmost
+roots of the delayed characteristic equation with the simulator's delays, and
+:func:`synchrony_sweep` integrates the delayed network.
 
 :func:`synchrony_sweep` integrates the delayed network for every pair of global
 coupling and conduction speed in one vmapped run (integer delays
@@ -77,6 +79,8 @@ class NetworkStability:
 
 def network_stability(model, network, *, coupling=None, global_coupling=None, state=None):
     """Delay-free linear stability of a network's fixed point.
+
+    See :func:`~mne_nmm.dynamics.delayed_network_stability` for the stability with conduction delays.
 
     Parameters
     ----------

@@ -64,6 +64,25 @@ def dynamics_scores(sim_bold, emp_bold, tr_s):
     return ks, spec_r
 
 
+def held_out_scores(est, test_fc, test_bold, tr_s, n_seeds, train_fc=None):
+    """FC r (mean and per seed), FCD KS and spectrum r of fresh-noise full-length runs of a fitted estimator.
+
+    The seeds are those of ``est.score`` (never used in the fit); the FC r is computed in numpy from
+    :meth:`simulated_bold` (the same runs, as tested in tests/test_fitting.py).
+    """
+    iu = np.triu_indices(test_fc.shape[0], 1)
+    rs, r_train, ks, spec = [], [], None, None
+    for i in range(n_seeds):
+        b = est.simulated_bold(seed=10_000_019 + 7919 * int(est.random_state or 0) + i)
+        fc = np.corrcoef(b.T)
+        rs.append(float(np.corrcoef(fc[iu], test_fc[iu])[0, 1]))
+        if train_fc is not None:      # the same runs against the training group FC (in-sample, full length)
+            r_train.append(float(np.corrcoef(fc[iu], train_fc[iu])[0, 1]))
+        if i == 0:
+            ks, spec = dynamics_scores(b, test_bold, tr_s)
+    return float(np.mean(rs)), rs, ks, spec, float(np.mean(r_train)) if r_train else float("nan")
+
+
 def main(argv=None):
     import jax
 
@@ -109,20 +128,17 @@ def main(argv=None):
                            score_duration_s=test_s, random_state=f)
         est.fit(emp, subjects=list(split.train))
         t_fit = time.perf_counter() - t0
-        r_test = est.score(emp.fc(split.test[0]), n_seeds=args.test_seeds)
-        # the same simulated runs against the training group FC (in-sample, full length)
-        train_fc = np.mean([emp.fc(s) for s in split.train], axis=0)
-        r_train_full = float(np.mean([np.corrcoef(
-            est.simulated_fc(seed=10_000_019 + 7919 * f + i)[np.triu_indices(emp.n_regions, 1)],
-            train_fc[np.triu_indices(emp.n_regions, 1)])[0, 1] for i in range(args.test_seeds)]))
+        test_fc = emp.fc(split.test[0])
         emp_test = np.asarray(emp.bold[split.test[0]])
-        ks, spec_r = dynamics_scores(est.simulated_bold(seed=10_000_019 + 7919 * f), emp_test, emp.tr_s)
+        train_fc = np.mean([emp.fc(s) for s in split.train], axis=0)
+        r_test, r_seeds, ks, spec_r, r_train_full = held_out_scores(est, test_fc, emp_test, emp.tr_s,
+                                                                    args.test_seeds, train_fc)
         row = dict(fold=f, test_subject=split.test[0], **est.best_values_, fit_r=est.best_score_,
-                   train_r_full=r_train_full, test_r=r_test, test_r_seeds=est.last_scores_.tolist(),
+                   train_r_full=r_train_full, test_r=r_test, test_r_seeds=r_seeds,
                    test_fcd_ks=ks, test_spectrum_r=spec_r, fit_seconds=t_fit)
         print(f"fold {f} (test {split.test[0]}): G={row['global_coupling']:.3g} a={row['model.a']:.3g} "
               f"fit r {row['fit_r']:.3f} | full-length train r {r_train_full:.3f} | held-out r {r_test:.3f} "
-              f"(seeds {np.round(est.last_scores_, 3).tolist()}) FCD KS {ks:.3f} spectrum r {spec_r:.3f} | "
+              f"(seeds {np.round(r_seeds, 3).tolist()}) FCD KS {ks:.3f} spectrum r {spec_r:.3f} | "
               f"{time.perf_counter() - t0:.0f} s", flush=True)
         if args.refine:
             t1 = time.perf_counter()
@@ -135,18 +151,22 @@ def main(argv=None):
                         learning_rate=args.lr, max_iter=args.steps, n_keys=1, keys="fresh", n_validation_keys=2,
                         validate_every=5, patience=3, score_duration_s=test_s, random_state=f)
             ref.fit(emp, subjects=list(split.train))
-            r_ref = ref.score(emp.fc(split.test[0]), n_seeds=args.test_seeds)
-            ks_r, spec_rr = dynamics_scores(ref.simulated_bold(seed=10_000_019 + 7919 * f), emp_test, emp.tr_s)
-            row.update(refine=args.refine, refine_test_r=r_ref, refine_test_r_seeds=ref.last_scores_.tolist(),
+            r_ref, r_ref_seeds, ks_r, spec_rr, r_ref_train = held_out_scores(ref, test_fc, emp_test, emp.tr_s,
+                                                                             args.test_seeds, train_fc)
+            row.update(refine=args.refine, refine_test_r=r_ref, refine_test_r_seeds=r_ref_seeds,
+                       refine_train_r_full=r_ref_train,
                        refine_fcd_ks=ks_r, refine_spectrum_r=spec_rr, refine_steps=int(ref.n_iter_),
                        refine_best_step=int(ref.best_iter_), refine_s_per_step=float(ref.seconds_per_step_),
                        refine_seconds=time.perf_counter() - t1)
             print(f"  refined ({args.refine}, {ref.n_iter_} steps, best at {ref.best_iter_}, "
-                  f"{ref.seconds_per_step_:.1f} s/step): held-out r {r_ref:.3f} "
-                  f"(seeds {np.round(ref.last_scores_, 3).tolist()}) FCD KS {ks_r:.3f} spectrum r {spec_rr:.3f}",
+                  f"{ref.seconds_per_step_:.1f} s/step): full-length train r {r_ref_train:.3f} | held-out r {r_ref:.3f} "
+                  f"(seeds {np.round(r_ref_seeds, 3).tolist()}) FCD KS {ks_r:.3f} spectrum r {spec_rr:.3f}",
                   flush=True)
         row["total_seconds"] = time.perf_counter() - t0
         rows.append(row)
+        if args.json:                                   # after every fold: a killed run keeps what it finished
+            with open(args.json, "w") as fh:
+                json.dump({"args": vars(args), "folds": rows}, fh, indent=1)
     test = np.array([r["test_r"] for r in rows])
     spread = np.array([np.ptp(r["test_r_seeds"]) for r in rows])
     print(f"held-out FC r: mean {test.mean():.3f} (min {test.min():.3f}, max {test.max():.3f}) over {len(rows)} "

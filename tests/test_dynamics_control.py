@@ -96,3 +96,14 @@ def test_optimal_control_matches_gramian_bound_for_linear_model():
     assert oc.terminal_error < 2e-2
     assert bound <= oc.energy * (1 + 1e-6) + 1e-12   # the Gramian energy is a lower bound
     assert oc.energy < 1.05 * bound                  # and piecewise-constant inputs come close to it
+
+
+def test_minimum_energy_refuses_a_singular_gramian_and_modal_warns_on_directed():
+    """A chain driven at its head with one of two decoupled blocks unreachable: rank-deficient Gramian."""
+    A = np.array([[-1.0, 0.0, 0.0], [1.0, -1.0, 0.0], [0.0, 0.0, -1.0]])     # node 2 is not reachable from 0
+    B = np.array([[1.0], [0.0], [0.0]])
+    assert controllability_rank(A, B) == 2
+    with pytest.raises(ValueError, match="numerically singular.*Kalman rank 2 of 3"):
+        minimum_energy_control(A, B, np.zeros(3), np.ones(3), horizon_ms=5.0)
+    with pytest.warns(RuntimeWarning, match="not symmetric"):
+        modal_controllability(0.3 * A + 0.5 * np.eye(3))

@@ -34,6 +34,7 @@ Lewis F.L., Vrabie D., Syrmos V.L. (2012) Optimal Control, 3rd ed. Wiley, ch. 3 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -269,6 +270,14 @@ def minimum_energy_control(A, B, x0, xf, *, horizon_ms, n_times=201):
     Returns
     -------
     MinimumEnergyControl
+
+    Raises
+    ------
+    ValueError
+        When the Gramian is numerically singular (condition number > 1e12): the target is then
+        not reachable with these inputs in this horizon to working precision, and ``W^-1 d``
+        would be rounding noise (energies of any sign and size). A condition number above 1e8
+        gives a warning (the energy has lost about half its digits).
     """
     A, B = _check_AB(A, B)
     n = A.shape[0]
@@ -277,6 +286,15 @@ def minimum_energy_control(A, B, x0, xf, *, horizon_ms, n_times=201):
     T = check_positive(horizon_ms, "horizon_ms")
     n_times = check_int(n_times, "n_times", minimum=2)
     W = controllability_gramian(A, B, horizon_ms=T)
+    cond = float(np.linalg.cond(W))
+    if not np.isfinite(cond) or cond > 1e12:
+        raise ValueError(f"the controllability Gramian of these {B.shape[1]} input(s) over horizon_ms={T:g} is "
+                         f"numerically singular (condition number {cond:.3g}; Kalman rank "
+                         f"{controllability_rank(A, B)} of {n}): the minimum energy is not computable to working "
+                         "precision. Use more or other input sites, or a longer horizon.")
+    if cond > 1e8:
+        warnings.warn(f"the controllability Gramian is ill-conditioned (condition number {cond:.3g}): the minimum "
+                      "energy has lost about half its digits.", RuntimeWarning, stacklevel=2)
     d = xf - sla.expm(A * T) @ x0
     lam = np.linalg.solve(W, d)
     energy = float(d @ lam)
@@ -325,11 +343,20 @@ def average_controllability(A, *, discrete=True):
 
 
 def modal_controllability(A):
-    """Modal controllability ``phi_i = sum_j (1 - |lambda_j|^2) |v_ij|^2`` (discrete-time ``A``; Pasqualetti 2014)."""
+    """Modal controllability ``phi_i = sum_j (1 - |lambda_j|^2) |v_ij|^2`` (discrete-time ``A``; Pasqualetti 2014).
+
+    The measure is defined for a symmetric ``A`` (orthonormal eigenvectors; Gu et al. 2015 symmetrise
+    the connectome first). A non-symmetric ``A`` (a directed connectome) gives a warning: its
+    eigenvectors are not orthogonal and ``phi`` is then only a heuristic; pass ``(A + A.T) / 2``
+    to follow the published definition.
+    """
     A = check_array(A, "A", ndim=2)
     if np.allclose(A, A.T):
         lam, V = np.linalg.eigh(A)
     else:
+        warnings.warn("modal_controllability: A is not symmetric (a directed network?); its eigenvectors are not "
+                      "orthogonal, so the measure is only a heuristic. Pass (A + A.T) / 2 for the definition of "
+                      "Gu et al. (2015).", RuntimeWarning, stacklevel=2)
         lam, V = np.linalg.eig(A)
     return np.real(np.sum((1.0 - np.abs(lam) ** 2)[None, :] * np.abs(V) ** 2, axis=1))
 

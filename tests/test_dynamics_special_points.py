@@ -183,6 +183,7 @@ def test_cusp_on_fold_locus():
     np.testing.assert_allclose(a, -2 * x ** 3, atol=1e-9)
     np.testing.assert_allclose(b, 3 * x ** 2, atol=1e-9)
     (cp,) = loc.special_points
+    assert loc.points("CP") == (cp,) and loc.points("BT") == ()
     assert cp.label == "CP"
     np.testing.assert_allclose(cp.param, [0.0, 0.0], atol=1e-8)       # analytic cusp (a, b) = (0, 0)
     assert abs(cp.state[0, 0]) < 1e-6

@@ -450,6 +450,10 @@ class Locus:
     def __len__(self):
         return len(self.values)
 
+    def points(self, label=None):
+        """Special points (``"CP"``, ``"BT"``, ``"GH"``), optionally only those with ``label``."""
+        return tuple(sp for sp in self.special_points if label is None or sp.label == label)
+
     def __repr__(self):
         return (f"<Locus {self.kind} | {self.params[0]} in [{self.values[:, 0].min():.4g}, "
                 f"{self.values[:, 0].max():.4g}], {self.params[1]} in [{self.values[:, 1].min():.4g}, "

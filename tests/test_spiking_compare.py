@@ -73,3 +73,42 @@ def test_import_changes_no_jax_config():
     import mne_nmm.spiking  # noqa: F401
 
     assert dict(_jax.config.values) == before
+
+
+def test_aggregate_seeds_against_numpy():
+    from mne_nmm.spiking import aggregate_seeds
+
+    rng = np.random.default_rng(4)
+    chi2 = rng.uniform(0, 2, size=(3, 2, 5))
+    r = rng.uniform(-0.9, 0.95, size=(3, 2, 5))
+    r[0, 0] = [0.5, 0.5, 0.5, 0.5, 0.5]
+    tracks = (rng.uniform(size=(3, 2, 5)) > 0.5).astype(float)
+    tracks[1, 1] = 1.0
+    tracks[2, 0] = 0.0
+    chi2_missing = chi2.copy()
+    chi2_missing[0, 1, 2] = np.nan  # a failed seed
+    chi2_missing[2, 1, :] = np.nan  # a failed cell
+    chi2_missing[1, 0, 1:] = np.nan  # one seed left
+    mean, sd = aggregate_seeds({"chi2_cfm": chi2, "r_mfm": r, "tracks_mfm": tracks, "lag_cfm_ms": chi2_missing})
+    np.testing.assert_allclose(mean["chi2_cfm"], np.mean(chi2, axis=-1), rtol=1e-13)
+    np.testing.assert_allclose(sd["chi2_cfm"], np.std(chi2, axis=-1, ddof=1), rtol=1e-13)
+    # correlations: Fisher-z mean, spread of r
+    np.testing.assert_allclose(mean["r_mfm"], np.tanh(np.mean(np.arctanh(r), axis=-1)), rtol=1e-12)
+    assert mean["r_mfm"][0, 0] == pytest.approx(0.5, abs=1e-7)
+    np.testing.assert_allclose(sd["r_mfm"], np.std(r, axis=-1, ddof=1), rtol=1e-13)
+    # verdicts: fraction of seeds, consistent where all agree
+    np.testing.assert_allclose(mean["frac_tracks_mfm"], tracks.mean(axis=-1), rtol=1e-13)
+    frac = tracks.mean(axis=-1)
+    np.testing.assert_array_equal(mean["consistent_tracks_mfm"], ((frac == 0) | (frac == 1)).astype(float))
+    assert mean["consistent_tracks_mfm"][1, 1] == 1 and mean["consistent_tracks_mfm"][2, 0] == 1
+    assert "tracks_mfm" not in sd
+    # missing seeds are left out: numpy's nan-aware reductions
+    sel = ([0, 0, 1], [0, 1, 1])
+    np.testing.assert_allclose(mean["lag_cfm_ms"][sel], np.nanmean(chi2_missing[sel], axis=-1), rtol=1e-13)
+    np.testing.assert_allclose(sd["lag_cfm_ms"][0, 1], np.nanstd(chi2_missing[0, 1], ddof=1), rtol=1e-13)
+    assert np.isnan(mean["lag_cfm_ms"][2, 1]) and np.isnan(sd["lag_cfm_ms"][2, 1])
+    assert mean["lag_cfm_ms"][1, 0] == chi2[1, 0, 0] and np.isnan(sd["lag_cfm_ms"][1, 0])
+    with pytest.raises(TypeError, match="scores must be a dict"):
+        aggregate_seeds([chi2])
+    with pytest.raises(ValueError, match="seed axis"):
+        aggregate_seeds({"chi2_cfm": 1.0})

@@ -20,7 +20,10 @@ for the command line.
 
 from .compare import (
     GridResult,
+    SCORES,
+    VERDICTS,
     MassComparison,
+    aggregate_seeds,
     compare_mass_models,
     effective_n,
     sweep_p_lambda,
@@ -57,6 +60,7 @@ __all__ = [
     "erdos_renyi_targets", "propagate_spikes", "targets_to_dense", "poisson_drive",
     "MassPrediction", "freeman_impulse_response", "freeman_filter", "run_cfm", "run_mfm",
     "spike_contrast", "population_rate", "welch_dof", "chi2_distance_threshold",
-    "MassComparison", "compare_mass_models", "effective_n", "GridResult", "sweep_p_lambda",
+    "MassComparison", "compare_mass_models", "effective_n", "GridResult", "sweep_p_lambda", "aggregate_seeds",
+    "SCORES", "VERDICTS",
     "plot_grid", "plot_comparison", "plot_qif_mpr",
 ]

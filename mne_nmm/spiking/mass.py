@@ -37,11 +37,25 @@ over each time step) and integrated with the classical Runge-Kutta scheme at the
 network's ``dt``. They predict ``V(t)``, which :func:`~mne_nmm.spiking.compare_mass_models`
 compares with the network's population-mean potential.
 
+The study. Deschle et al. (2021) start from a network of noisy leaky
+integrate-and-fire neurons and derive two population dynamics "that both fall
+into the category of seminal Freeman neural mass models", using mean-field
+assumptions and time-scale separation(s) between membrane and synapse
+dynamics; their comparison with the network's mean potential finds the models
+adequate only around the onset of low-frequency synchronisation and failing in
+desynchronised and (high-frequency) synchronised states. The equations above
+were written from that description (the abstract and the issue's summary: CFM
+with a constant mean potential in the driving term, MFM with the time-dependent
+mean, a weakly non-linear parametric forcing); the full text could not be read
+offline, so the paper's exact parameter values and any further terms of its
+derivation (e.g. how threshold and reset enter) are not checked here.
+
 References
 ----------
-Freeman W.J. (1975) Mass Action in the Nervous System. Academic Press.
+Freeman W.J. (1975) Mass Action in the Nervous System. Academic Press, New York.
 Deschle N., Gossn J.I., Tewarie P., Schelter B., Daffertshofer A. (2021) On the validity of neural mass
-models. Front Comput Neurosci 14:581040. doi:10.3389/fncom.2020.581040
+models. Frontiers in Computational Neuroscience 14:581040 (published 5 January 2021).
+doi:10.3389/fncom.2020.581040
 """
 
 from __future__ import annotations
@@ -128,6 +142,38 @@ def _rk4_scan(dfun, y0, inputs, dt):
     return ys
 
 
+def _freeman_scan(fm, y0, u, dt):
+    """Pure RK4 run of the catalogue Freeman equations ``fm`` (a pytree) under inputs ``u`` (n_times, n_f)."""
+    return _rk4_scan(lambda y, uk: fm.dfun(y, uk[None, :]), y0, u, dt)
+
+
+def _mfm_dfun(y, nu, prm):
+    import jax.numpy as jnp
+
+    ts, ww, er, to, v_l, tau_m = prm
+    g, v = y[:3], y[3]
+    dg = (-g + ts * ww * nu) / ts
+    dv = (-(v - v_l) - jnp.sum((g + to) * (v - er))) / tau_m
+    return jnp.concatenate([dg, dv[None]])
+
+
+def _mfm_scan(prm, y0, nu, dt):
+    """Pure RK4 run of the MFM; ``prm`` = (tau_s, w, e_rev, tonic, v_leak, tau_m)."""
+    return _rk4_scan(lambda y, u: _mfm_dfun(y, u, prm), y0, nu, dt)
+
+
+_JIT = {}
+
+
+def _jit(fn):
+    """One compiled function per pure run (compiled once per input shape, not once per call)."""
+    if fn.__name__ not in _JIT:
+        import jax
+
+        _JIT[fn.__name__] = jax.jit(fn)
+    return _JIT[fn.__name__]
+
+
 def freeman_filter(u, *, a, b, dt_ms, model=None):
     """Run the catalogue Freeman model as a bank of linear filters of the inputs ``u``.
 
@@ -148,6 +194,7 @@ def freeman_filter(u, *, a, b, dt_ms, model=None):
     v : ndarray, shape like ``u``
         Filter outputs ``v_e`` at the end of each step (zero initial state).
     """
+    import jax
     import jax.numpy as jnp
 
     from ..core.models.freeman import Freeman
@@ -163,10 +210,9 @@ def freeman_filter(u, *, a, b, dt_ms, model=None):
 
     fm = dataclasses.replace(base, a=a_arr, b=b_arr, w_ee=0.0, w_ei=0.0, w_ie=0.0, w_ii=0.0, P=0.0)
 
-    def dfun(y, uk):
-        return fm.dfun(y, uk[None, :])
-
-    ys = _rk4_scan(dfun, jnp.zeros((4, n_f), jnp.float32), jnp.asarray(u2, jnp.float32), float(dt_ms))
+    fm = jax.tree_util.tree_map(lambda x: jnp.asarray(x, jnp.float32), fm)
+    ys = _jit(_freeman_scan)(fm, jnp.zeros((4, n_f), jnp.float32), jnp.asarray(u2, jnp.float32),
+                             jnp.float32(dt_ms))
     v = np.asarray(ys[:, 0, :], dtype=float)
     return v[:, 0] if squeeze else v
 
@@ -233,15 +279,8 @@ def run_mfm(result):
     tau_s, w, e_rev, g_tonic = _drive(result)
     tau_m, v_l = float(net.tau_m_ms), float(net.v_leak_mv)
     tonic = np.array([0.0, 0.0, g_tonic])
-    ts, ww, er, to = (jnp.asarray(x, jnp.float32) for x in (tau_s, w, e_rev, tonic))
-
-    def dfun(y, nu):
-        g, v = y[:3], y[3]
-        dg = (-g + ts * ww * nu) / ts
-        dv = (-(v - v_l) - jnp.sum((g + to) * (v - er))) / tau_m
-        return jnp.concatenate([dg, dv[None]])
-
+    prm = tuple(jnp.asarray(x, jnp.float32) for x in (tau_s, w, e_rev, tonic, v_l, tau_m))
     y0 = jnp.concatenate([jnp.zeros(3), jnp.asarray([result.v_mean_mv[0]])]).astype(jnp.float32)
-    ys = np.asarray(_rk4_scan(dfun, y0, jnp.asarray(result.spike_input_per_ms, jnp.float32), result.dt_ms),
-                    dtype=float)
+    ys = np.asarray(_jit(_mfm_scan)(prm, y0, jnp.asarray(result.spike_input_per_ms, jnp.float32),
+                                    jnp.float32(result.dt_ms)), dtype=float)
     return MassPrediction(model="mfm", times_ms=result.times_ms, v_mv=ys[:, 3], conductance=ys[:, :3] + tonic)

@@ -7,7 +7,9 @@ import numpy as np
 __all__ = ["plot_grid", "plot_comparison", "plot_qif_mpr"]
 
 
-def _imshow(ax, grid, data, title, cmap="viridis", vmin=None, vmax=None, contour=None):
+def _imshow(ax, grid, data, title, cmap="viridis", vmin=None, vmax=None, contour=None, frac=None):
+    """One map; ``contour``: white line at 0 of the seed-mean margin; ``frac``: fraction of seeds where the
+    verdict holds (white dots where all seeds agree it holds, red crosses where the seeds disagree)."""
     p, lam = grid.p_values, grid.lambda_values
     im = ax.imshow(data.T, origin="lower", aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax,
                    extent=(-0.5, p.size - 0.5, -0.5, lam.size - 0.5))
@@ -18,15 +20,26 @@ def _imshow(ax, grid, data, title, cmap="viridis", vmin=None, vmax=None, contour
     ax.set_title(title, fontsize=9)
     if contour is not None and p.size > 1 and lam.size > 1 and np.nanmin(contour) < 0 < np.nanmax(contour):
         ax.contour(np.arange(p.size), np.arange(lam.size), contour.T, levels=[0.0], colors="w", linewidths=1.5)
-    if contour is not None:  # mark the significant cells too (contours need >= 2 x 2 grids)
-        ii, jj = np.nonzero(contour > 0)
-        ax.plot(ii, jj, "w.", ms=4)
+    if frac is None and contour is not None:
+        frac = (contour > 0).astype(float)
+    if frac is not None:  # contours need >= 2 x 2 grids: mark the cells too
+        ii, jj = np.nonzero(frac == 1)
+        ax.plot(ii, jj, "w.", ms=5)
+        ii, jj = np.nonzero((frac > 0) & (frac < 1))
+        ax.plot(ii, jj, "rx", ms=7, mew=1.5)
     ax.figure.colorbar(im, ax=ax, shrink=0.8)
     return im
 
 
 def plot_grid(grid, *, show=False):
-    """Maps over {p, lambda}: chi-squared (CFM, MFM; white: spectra differ at alpha), lags, correlations, synchrony.
+    """Maps over {p, lambda}: seed means of chi-squared (CFM, MFM), lags, correlations, synchrony.
+
+    Every map shows the mean over the seeds of each cell. On the chi-squared and
+    correlation maps the white line is the zero contour of the mean margin
+    (``chi2 - chi2_crit``, ``r - r_crit``), white dots mark cells where every seed
+    is significant (spectra differ at ``alpha``; correlation above the Fisher
+    bound) and red crosses cells where the seeds disagree. On the lag maps red
+    crosses mark cells where the seeds disagree on whether the model tracks.
 
     Parameters
     ----------
@@ -43,22 +56,26 @@ def plot_grid(grid, *, show=False):
     m = grid.maps
     fig, axes = plt.subplots(3, 3, figsize=(12, 10), constrained_layout=True)
     a = grid.settings.get("alpha", 0.01)
-    _imshow(axes[0, 0], grid, m["chi2_cfm"], f"CFM $\\chi^2$ (dots: > crit, $\\alpha$={a:g})", "magma", 0, 2,
-            contour=m["chi2_cfm"] - m["chi2_crit_cfm"])
-    _imshow(axes[0, 1], grid, m["chi2_mfm"], f"MFM $\\chi^2$ (dots: > crit, $\\alpha$={a:g})", "magma", 0, 2,
-            contour=m["chi2_mfm"] - m["chi2_crit_mfm"])
+    ns = grid.n_seeds
+    for col, mod in enumerate(("cfm", "mfm")):
+        _imshow(axes[0, col], grid, m[f"chi2_{mod}"], f"{mod.upper()} $\\chi^2$ (dots: > crit, $\\alpha$={a:g})",
+                "magma", 0, 2, contour=m[f"chi2_{mod}"] - m[f"chi2_crit_{mod}"],
+                frac=m.get(f"frac_spectra_differ_{mod}"))
+        _imshow(axes[2, col], grid, m[f"r_{mod}"], f"{mod.upper()} lagged correlation (dots: > Fisher bound)",
+                "RdBu_r", -1, 1, contour=m[f"r_{mod}"] - m[f"r_crit_{mod}"], frac=m.get(f"frac_correlated_{mod}"))
     _imshow(axes[0, 2], grid, m["spike_contrast"], "Spike-contrast synchrony", "cividis", 0, 1)
-    lim = np.nanmax(np.abs(np.concatenate([m["lag_cfm_ms"].ravel(), m["lag_mfm_ms"].ravel()]))) or 1.0
-    _imshow(axes[1, 0], grid, m["lag_cfm_ms"], "CFM optimal lag (ms)", "RdBu_r", -lim, lim)
-    _imshow(axes[1, 1], grid, m["lag_mfm_ms"], "MFM optimal lag (ms)", "RdBu_r", -lim, lim)
+    lim = np.nanmax(np.abs(np.concatenate([m["lag_cfm_ms"].ravel(), m["lag_mfm_ms"].ravel()])))
+    lim = lim if np.isfinite(lim) and lim > 0 else 1.0
+    for col, mod in enumerate(("cfm", "mfm")):
+        tr = m.get(f"frac_tracks_{mod}")
+        inconsistent = None if tr is None else np.where((tr > 0) & (tr < 1), 0.5, 0.0)
+        _imshow(axes[1, col], grid, m[f"lag_{mod}_ms"], f"{mod.upper()} optimal lag (ms; x: 'tracks' varies)",
+                "RdBu_r", -lim, lim, frac=inconsistent)
     _imshow(axes[1, 2], grid, m["median_freq_network_hz"], "network median frequency (Hz)", "viridis")
-    _imshow(axes[2, 0], grid, m["r_cfm"], "CFM lagged correlation (dots: > Fisher bound)", "RdBu_r", -1, 1,
-            contour=m["r_cfm"] - m["r_crit"])
-    _imshow(axes[2, 1], grid, m["r_mfm"], "MFM lagged correlation (dots: > Fisher bound)", "RdBu_r", -1, 1,
-            contour=m["r_mfm"] - m["r_crit"])
     _imshow(axes[2, 2], grid, m["rate_exc_hz"], "excitatory rate (Hz)", "viridis")
     fig.suptitle(f"spiking network vs Freeman mass models (N={grid.settings.get('n_neurons')}, "
-                 f"{grid.settings.get('duration_ms', 0) / 1e3:g} s)")
+                 f"{grid.settings.get('duration_ms', 0) / 1e3:g} s, mean of {ns} seed{'s' if ns > 1 else ''}; "
+                 f"red x: seeds disagree)")
     if show:
         plt.show()
     return fig

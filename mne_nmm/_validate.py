@@ -20,6 +20,27 @@ import numpy as np
 logger = logging.getLogger("mne_nmm")
 
 
+class _FallbackHandler(logging.StreamHandler):
+    """Writes ``mne_nmm`` messages to stderr unless the application configured logging itself.
+
+    Without a handler, Python prints only warnings (its last-resort handler), so ``verbose="info"``
+    showed nothing in a script or the command line. When the root logger has handlers (the
+    application's ``logging.basicConfig``, pytest's capture), records propagate there instead and
+    this handler stays silent, so nothing is printed twice.
+    """
+
+    def emit(self, record):
+        if logging.getLogger().handlers:
+            return
+        super().emit(record)
+
+
+if not any(isinstance(h, _FallbackHandler) for h in logger.handlers):
+    _handler = _FallbackHandler()
+    _handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(_handler)
+
+
 def _type_name(obj):
     return type(obj).__name__
 

@@ -128,3 +128,16 @@ def test_no_module_sets_the_log_level_inside_a_function():
                             == "set_log_level" and node.name != "set_log_level"):
                         offenders.append(f"{path.relative_to(root.parent)}:{sub.lineno} in {node.name}")
     assert not offenders, offenders
+
+
+def test_info_messages_reach_stderr_once_without_logging_config():
+    """verbose="info" prints in a plain script (no handler configured), and not twice once logging is configured."""
+    import subprocess
+    import sys
+
+    code = ("import logging\nfrom mne_nmm._validate import logger, use_log_level\n"
+            "with use_log_level('info'):\n    logger.info('first message')\n"
+            "logger.info('hidden at the default level')\n"
+            "logging.basicConfig(format='root: %(message)s')\nlogger.warning('second message')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr.splitlines() == ["first message", "root: second message"]

@@ -10,8 +10,8 @@ The Python equivalent of the command line's EEG simulation::
 which expands to (the same steps, spelled out)::
 
     conn = nmm.datasets.load_connectome("tvb76")
-    head = nmm.datasets.default_head("eeg")
-    model = nmm.eeg.resting_jansen_rit(head)             # per-region drive: posterior alpha, anterior 1/f
+    head = nmm.datasets.default_head("eeg", region_moment="area")   # region moment ~ cortical area
+    model = nmm.eeg.resting_jansen_rit(head)             # per-region drive: occipital alpha, elsewhere 1/f
     net = Network(conn.normalized("max"), coupling=SigmoidalJansenRit(),
                   global_coupling=nmm.eeg.default_eeg_coupling(conn), speed_m_per_s=3.0, dt_ms=0.1)
     res = nmm.simulate(net, model, duration_ms=11_000, integrator="stochastic_heun",
@@ -27,29 +27,44 @@ lead fields are largest (fronto-temporal sites). The default instead follows
 Jansen & Rit (1995), who drove the model with a *noisy* extrinsic input ``p(t)``
 (pulse densities 120-320 Hz): the noise enters the pyramidal cells' excitatory
 input (``y4``, where ``p`` enters the equations), and the mean drive ``mu``
-varies across regions with their position on the posterior-anterior axis
+varies across regions with their distance from the occipital pole
 (:func:`resting_jansen_rit`):
 
-* posterior (parieto-occipital) regions get ``mu = 0.20 /ms``, inside the band
-  (0.09-0.32 /ms, Grimbert & Faugeras 2006) where a column oscillates at alpha
-  frequency, matching the posterior dominance of the human alpha rhythm
-  (Berger 1929; Lopes da Silva et al. 1980; Nunez & Srinivasan 2006);
-* anterior regions get ``mu = 0.07 /ms``, below the lower bifurcation, where the
+* occipital regions get ``mu = 0.20 /ms``, inside the band (0.09-0.32 /ms,
+  Grimbert & Faugeras 2006) where a column oscillates at alpha frequency: the
+  posterior alpha rhythm is generated in occipital cortex (calcarine, cuneus,
+  lateral occipital, parieto-occipital sulcus; Berger 1929; Lopes da Silva et al.
+  1980; Hari & Salmelin 1997; in intracranial recordings alpha is largest in the
+  occipital lobe, Groppe et al. 2013, Frauscher et al. 2018);
+* the other regions get ``mu = 0.07 /ms``, below the lower bifurcation, where the
   noise-driven column fluctuates slowly around its low fixed point and gives an
   aperiodic, 1/f-like spectrum (Grimbert & Faugeras 2006; Spiegler et al. 2010);
-* a logistic transition (midpoint at 30 % of the posterior-anterior extent of the
-  regions, width 5 %), in the spirit of the hierarchical (posterior-anterior)
-  heterogeneity that large-scale models need to reproduce regional spectra
-  (Chaudhuri et al. 2015; Demirtas et al. 2019; Wang et al. 2019).
+* a logistic transition (midpoint at 18 % of the largest distance from the
+  occipital pole, width 5 %), in the spirit of the hierarchical heterogeneity
+  that large-scale models need to reproduce regional spectra (Chaudhuri et al.
+  2015; Demirtas et al. 2019; Wang et al. 2019). The distance is measured in the
+  sagittal (y, z) plane from the most posterior region centroid: a gradient along
+  y alone put the whole parietal lobe (superior parietal and precuneus lie at
+  the vertex, at the y of the parieto-occipital junction) in the alpha regime,
+  under the CP/P electrodes, and the alpha maximum moved there.
+
+The default head gives each region a dipole moment proportional to its cortical
+area (``default_head(..., region_moment="area")``; a cortical sheet of uniform
+moment density, Murakami & Okada 2015). With the same moment for every region,
+the large occipital regions (tvb76's V1/V2, whose calcarine banks largely cancel)
+had the moment of the smallest ones (the retrosplenial cingulate has a tenth of
+V2's area) and the alpha topography peaked centro-parietally.
 
 Jansen & Rit's threshold ``v0 = 6 mV`` is used (TVB's 5.52 mV puts an isolated
 column on a 7 Hz cycle). The global coupling scales with the connectome's median
 in-strength (:func:`default_eeg_coupling`), so tvb68 (median in-strength 1.0)
 and tvb76 (13.3) sit in the same regime. Measured with specparam
 (:func:`measure_resting_spectrum`; ``benchmarks/resting_eeg_spectrum.py``), the
-default gives an aperiodic exponent of ~1.6-1.9, an alpha peak at ~9.5-10.5 Hz
-with a 2-4.5 Hz bandwidth, and posterior/anterior alpha power ratios of ~2-3
-(tvb76) and ~5 (tvb68) on the default heads.
+default gives (20 s, seeds 0-2) an aperiodic exponent of 1.5-1.6 (tvb76) and
+1.7-1.75 (tvb68), an alpha peak at 9.6-9.9 Hz with a 2-3 Hz bandwidth,
+posterior/anterior alpha power ratios of ~2.4 (tvb76) and 4.4-6 (tvb68), and the
+largest alpha power at an occipital or parieto-occipital electrode (POz for
+tvb76, PO7/PO8 for tvb68) on the default heads.
 
 References
 ----------
@@ -57,6 +72,10 @@ Jansen B.H., Rit V.G. (1995) Biol Cybern 73:357-366.
 Grimbert F., Faugeras O. (2006) Neural Comput 18:3052-3068.
 Spiegler A. et al. (2010) Biol Cybern 103:121-134.
 Lopes da Silva F.H. et al. (1980) Electroencephalogr Clin Neurophysiol 50:449-456.
+Hari R., Salmelin R. (1997) Trends Neurosci 20:44-49.
+Groppe D.M. et al. (2013) NeuroImage 79:223-233.
+Frauscher B. et al. (2018) Brain 141:1130-1144.
+Murakami S., Okada Y. (2015) NeuroImage 111:49-58.
 Chaudhuri R. et al. (2015) Neuron 88:419-431.
 Demirtas M. et al. (2019) Neuron 101:1181-1194.
 Wang P. et al. (2019) Sci Adv 5:eaat7854.
@@ -75,13 +94,15 @@ from ._validate import check_option, check_positive, logger, validate_type, verb
 
 #: Posterior EEG channels (alpha is usually largest there); those of the fsaverage_1010 montage are used.
 POSTERIOR_EEG = ("O1", "Oz", "O2", "PO7", "PO3", "POz", "PO4", "PO8", "P7", "P3", "Pz", "P4", "P8")
+#: Occipital and parieto-occipital EEG channels (where the resting alpha maximum is expected).
+OCCIPITAL_EEG = ("O1", "Oz", "O2", "PO7", "PO3", "POz", "PO4", "PO8", "PO9", "PO10", "I1", "Iz", "I2")
 #: Anterior EEG channels (frontal pole and frontal rows) for the posterior/anterior alpha ratio.
 ANTERIOR_EEG = ("Fp1", "Fpz", "Fp2", "AF7", "AF3", "AFz", "AF4", "AF8", "F9", "F7", "F5", "F3", "F1", "Fz", "F2",
                 "F4", "F6", "F8", "F10")
 
 #: Parameters of the resting-state default (see the module docstring).
-RESTING_DEFAULTS = dict(mu_posterior=0.20, mu_anterior=0.07, boundary=0.30, width=0.05, v0=6.0, noise_sigma=0.05,
-                        coupling_per_strength=10.0)
+RESTING_DEFAULTS = dict(mu_posterior=0.20, mu_anterior=0.07, boundary=0.18, width=0.05, v0=6.0, noise_sigma=0.05,
+                        coupling_per_strength=10.0, region_moment="area")
 
 
 def default_eeg_coupling(connectome):
@@ -141,24 +162,52 @@ def region_positions(head):
     return num / den
 
 
+def occipital_distance(positions):
+    """Normalised distance of each region from the occipital pole, in the sagittal plane.
+
+    ``t_r = |(y_r, z_r) - (y_p, z_p)| / max_s |(y_s, z_s) - (y_p, z_p)|``, with ``p``
+    the most posterior region (smallest ``y``); ``x`` (left-right) is ignored, so
+    both hemispheres get the same gradient.
+
+    Parameters
+    ----------
+    positions : array, shape (n_regions, 3)
+        Region positions in any RAS-like frame (``y`` anterior, ``z`` up).
+
+    Returns
+    -------
+    t : ndarray, shape (n_regions,)
+        In [0, 1]: 0 at the occipital pole.
+    """
+    pos = np.asarray(positions, dtype=float)
+    if pos.ndim != 2 or pos.shape[1] != 3 or len(pos) == 0:
+        raise ValueError(f"positions must have shape (n_regions, 3) with n_regions >= 1, got {pos.shape}.")
+    if not np.all(np.isfinite(pos)):
+        raise ValueError("positions must be finite, got NaN or inf.")
+    pole = pos[np.argmin(pos[:, 1]), 1:]
+    d = np.linalg.norm(pos[:, 1:] - pole, axis=1)
+    return d / d.max() if d.max() > 0 else np.zeros(len(pos))
+
+
 def resting_jansen_rit(head=None, *, positions=None, mu_posterior=None, mu_anterior=None, boundary=None, width=None,
                        **params):
-    """Jansen-Rit columns with a posterior-anterior gradient of the mean drive (resting EEG default).
+    """Jansen-Rit columns with an occipital-to-anterior gradient of the mean drive (resting EEG default).
 
     ``mu_r = mu_anterior + (mu_posterior - mu_anterior) / (1 + exp((t_r - boundary) / width))``
-    with ``t_r`` in [0, 1] the region's position along the posterior (0) to anterior
-    (1) extent of the regions. See the module docstring for the evidence.
+    with ``t_r`` in [0, 1] the region's distance from the occipital pole
+    (:func:`occipital_distance`). See the module docstring for the evidence.
 
     Parameters
     ----------
     head : HeadModel | None
         Its region centroids (:func:`region_positions`) give ``t_r``.
     positions : array, shape (n_regions, 3) | None
-        Region positions in any RAS-like frame (``y`` anterior) instead of ``head``.
+        Region positions in any RAS-like frame (``y`` anterior, ``z`` up) instead of ``head``.
     mu_posterior, mu_anterior : float | None
-        Mean drive (1/ms) of the most posterior / anterior regions (defaults 0.20, 0.07).
+        Mean drive (1/ms) at the occipital pole / far from it (defaults 0.20, 0.07).
     boundary, width : float | None
-        Midpoint and width of the transition, as fractions of the extent (0.30, 0.05).
+        Midpoint and width of the transition, as fractions of the largest distance
+        from the occipital pole (0.18, 0.05).
     **params
         Other :class:`~mne_nmm.core.models.jansen_rit.JansenRit` parameters
         (default ``v0 = 6`` mV, Jansen & Rit's).
@@ -179,12 +228,7 @@ def resting_jansen_rit(head=None, *, positions=None, mu_posterior=None, mu_anter
         if head is None:
             raise ValueError("resting_jansen_rit needs head or positions.")
         positions = region_positions(head)
-    pos = np.asarray(positions, dtype=float)
-    if pos.ndim != 2 or pos.shape[1] != 3:
-        raise ValueError(f"positions must have shape (n_regions, 3), got {pos.shape}.")
-    y = pos[:, 1]
-    span = float(y.max() - y.min())
-    t = (y - y.min()) / span if span > 0 else np.zeros_like(y)
+    t = occipital_distance(positions)
     mu = mu_a + (mu_p - mu_a) / (1.0 + np.exp((t - b) / w))
     params.setdefault("v0", d["v0"])
     return JansenRit(mu=mu, **params)
@@ -308,7 +352,7 @@ def simulate_eeg(duration_s=10.0, *, kind="eeg", head=None, connectome="tvb76", 
                  sensor_noise="ad_hoc", reference="average", seed=0, return_result=False, verbose=None):
     """Simulate resting (or evoked) EEG / MEG from a whole-brain neural mass model, as an MNE Raw.
 
-    Jansen-Rit columns with a posterior-anterior gradient of their noisy drive
+    Jansen-Rit columns with an occipital-to-anterior gradient of their noisy drive
     (:func:`resting_jansen_rit`, see the module docstring) on the tvb76 or tvb68
     connectome, with sigmoidal coupling and conduction delays; the lead field is
     applied inside the simulation (:class:`~mne_nmm.monitors.leadfield.LeadField`),
@@ -324,7 +368,8 @@ def simulate_eeg(duration_s=10.0, *, kind="eeg", head=None, connectome="tvb76", 
         the lead-field monitor.
     head : HeadModel | None
         Head model; default :func:`mne_nmm.datasets.default_head` (``kind``,
-        ``connectome``).
+        ``connectome``, ``region_moment="area"``: region moments proportional to
+        cortical area).
     connectome : "tvb76" | "tvb68" | Connectome
         Structural connectome (its region names must be those of the head).
     model : NeuralMass | None
@@ -368,7 +413,10 @@ def simulate_eeg(duration_s=10.0, *, kind="eeg", head=None, connectome="tvb76", 
     raw : mne.io.RawArray
         Sensor data in V (EEG) or T, T/m (MEG); a stim channel ``"STI 014"`` only
         when there are stimuli; ``raw.info["description"]`` holds the JSON
-        provenance (:mod:`mne_nmm.convert.provenance`; ``json.loads`` it).
+        provenance (:mod:`mne_nmm.convert.provenance`; ``json.loads`` it), with
+        ``outputs.raw.stored_sha256``, the digest of the float32 data a saved FIF
+        holds (:func:`mne_nmm.convert.provenance.stored_data_digest` of the file
+        read back gives the same value).
     result : SimulationResult
         Only with ``return_result=True``.
 
@@ -384,7 +432,8 @@ def simulate_eeg(duration_s=10.0, *, kind="eeg", head=None, connectome="tvb76", 
     from .analysis.plausibility import check_coupling_stability, check_region_names, check_sensor_amplitude
     from .connectome import Connectome
     from .convert.mne import to_raw
-    from .convert.provenance import data_digest, make_provenance, simulation_provenance, to_jsonable
+    from .convert.provenance import (data_digest, make_provenance, simulation_provenance, stored_data_digest,
+                                     to_jsonable)
     from .core.coupling import SigmoidalJansenRit
     from .core.noise import AdditiveNoise
     from .simulation import simulate
@@ -424,7 +473,8 @@ def simulate_eeg(duration_s=10.0, *, kind="eeg", head=None, connectome="tvb76", 
         conn = connectome
     if head is None:
         head_conn = connectome if isinstance(connectome, str) else "tvb76"
-        head = default_head(kind, connectome=head_conn, verbose=verbose)
+        head = default_head(kind, connectome=head_conn, region_moment=RESTING_DEFAULTS["region_moment"],
+                            verbose=verbose)
     if model is None:
         missing = [r for r in conn.region_names if r not in head.region_names]
         if missing:
@@ -477,7 +527,10 @@ def simulate_eeg(duration_s=10.0, *, kind="eeg", head=None, connectome="tvb76", 
     n_keep = int(round(duration_s * sfreq_hz))
     if raw.n_times > n_keep:  # exactly duration_s of data: samples transient_s ... transient_s + duration_s - 1/sfreq
         raw.crop(tmin=0.0, tmax=(n_keep - 1) / sfreq_hz, include_tmax=True)
-    prov["outputs"] = {"raw": {"data_sha256": data_digest(raw.get_data()), "ch_names_sha256":
+    # data_sha256: float64, the rerun's bit-for-bit check; stored_sha256: the float32 values a FIF holds, verifiable
+    # from a saved file (mne_nmm.convert.provenance.stored_data_digest)
+    prov["outputs"] = {"raw": {"data_sha256": data_digest(raw.get_data()), "stored_sha256": stored_data_digest(raw),
+                               "stored_dtype": "float32", "ch_names_sha256":
                                data_digest(np.frombuffer("\n".join(raw.ch_names).encode(), np.uint8))}}
     with raw.info._unlock():
         raw.info["description"] = json.dumps(to_jsonable(prov), sort_keys=True)
@@ -570,5 +623,6 @@ def plot_eeg_summary(raw, fname=None, *, fmin=1.0, fmax=40.0, band=(8.0, 12.0), 
 
 
 __all__ = ["simulate_eeg", "pulse_stimulus", "plot_eeg_summary", "resting_jansen_rit", "default_eeg_coupling",
-           "region_positions", "measure_resting_spectrum", "welch_n_fft", "POSTERIOR_EEG", "ANTERIOR_EEG",
+           "region_positions", "occipital_distance", "measure_resting_spectrum", "welch_n_fft", "POSTERIOR_EEG",
+           "OCCIPITAL_EEG", "ANTERIOR_EEG",
            "RESTING_DEFAULTS"]

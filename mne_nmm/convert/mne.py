@@ -395,13 +395,15 @@ def to_source_estimate(result, head, *, monitor=None, variable=None, moment_am_p
     -----
     The offline default heads (:func:`mne_nmm.datasets.default_head`) use a
     *discrete* source space (points, no MRI volume, no inflated surfaces), so
-    ``stc.plot()`` / :class:`mne.viz.Brain` cannot draw their estimates. Plot region
-    values on nilearn's fsaverage5 cortex with
-    :func:`mne_nmm.analysis.plotting.plot_region_map` instead, or build a head from
-    a surface source space of a FreeSurfer subject (e.g.
-    :func:`mne_nmm.adapters.head.make_template_subject` +
-    :func:`mne_nmm.adapters.forward.make_head_model`), whose estimates are
-    ``mne.SourceEstimate`` objects.
+    ``stc.plot()`` / :class:`mne.viz.Brain` cannot draw their estimates directly.
+    :func:`to_template_stc` puts such an estimate on the offline template subject
+    (:func:`mne_nmm.adapters.head.template_subject`, fsaverage5), which they can draw::
+
+        subject, subjects_dir = template_subject()
+        to_template_stc(stc, head).plot(subject=subject, subjects_dir=subjects_dir, backend="matplotlib")
+
+    Region values can also be shown with
+    :func:`mne_nmm.analysis.plotting.plot_region_map`.
     """
     if not _is_head(head) or getattr(head, "fwd", None) is None or head.source_weights is None:
         raise TypeError(f"head must be a HeadModel with a forward and source weights, got {type(head).__name__}.")
@@ -442,8 +444,10 @@ def to_source_estimate(result, head, *, monitor=None, variable=None, moment_am_p
         nn = np.asarray(fwd["source_nn"]).reshape(n_src, 3, 3)  # orientation of each column
         cols = np.einsum("jkt,jkx->jxt", cols.reshape(n_src, 3, -1), nn)
     if any(k == "discrete" for k in kinds):
-        logger.info("to_source_estimate: discrete source space: stc.plot() cannot draw this estimate (no MRI or "
-                    "inflated surfaces); use mne_nmm.analysis.plotting.plot_region_map for region values")
+        logger.info("to_source_estimate: discrete source space: to plot this estimate with stc.plot() / "
+                    "mne.viz.Brain, map it onto the offline template subject with "
+                    "mne_nmm.convert.mne.to_template_stc(stc, head) and pass subject, subjects_dir = "
+                    "mne_nmm.adapters.head.template_subject()")
     if all(k == "surf" for k in kinds):
         if len(src) != 2:
             raise ValueError(f"surface source estimates need two hemispheres, the forward has {len(src)}.")
@@ -455,4 +459,78 @@ def to_source_estimate(result, head, *, monitor=None, variable=None, moment_am_p
     return cls(cols, vertices, t0, tstep, subject=subject, verbose=False if verbose is None else verbose)
 
 
-__all__ = ["to_raw", "to_epochs", "to_evoked", "to_source_estimate"]
+def to_template_stc(stc, head, *, subject=None, max_distance_mm=10.0, verbose=None):
+    """Put a discrete-source estimate on the template subject's cortex, for ``stc.plot`` and ``Brain``.
+
+    Each of the 2 x 10242 vertices of the template subject
+    (:func:`mne_nmm.adapters.head.template_subject`, fsaverage5) takes the value of
+    the nearest source of ``head`` in the same hemisphere (sign of ``x``), its
+    position on the mid-cortical surface (halfway between white and pial) compared
+    with the sources' in the head frame (fsaverage's MRI -> head transform, as the
+    default heads place their sources). Vertices farther than ``max_distance_mm``
+    from every source (the medial wall, for parcellations without it) get 0. For
+    the tvb68 default head, whose sources are fsaverage5 vertices, this is the
+    identity on the labelled vertices; for tvb76 (TVB's cortex, within ~3 mm of
+    fsaverage5) a nearest-neighbour resampling. Values are those of the sources
+    (A·m per source point): a display, not a moment-conserving morph.
+
+    Parameters
+    ----------
+    stc : mne.VolSourceEstimate
+        From :func:`to_source_estimate` on a head with a discrete (point) source
+        space, e.g. :func:`mne_nmm.datasets.default_head`.
+    head : HeadModel
+        The head the estimate was computed with (its ``fwd`` gives the source positions).
+    subject : str | None
+        Subject name of the result (default :data:`mne_nmm.adapters.head.TEMPLATE_SUBJECT`).
+    max_distance_mm : float
+        Template vertices farther than this from every source get 0.
+    verbose : bool | str | int | None
+        Logging level.
+
+    Returns
+    -------
+    stc : mne.SourceEstimate
+        ``vertices = [arange(10242), arange(10242)]``, same times as the input.
+    """
+    from scipy.spatial import cKDTree
+
+    from .._validate import check_positive, soft_import
+    from ..adapters.head import TEMPLATE_SUBJECT, mni_to_head
+
+    validate_type(stc, mne.VolSourceEstimate, "stc", "a mne.VolSourceEstimate on a discrete source space (from "
+                  "to_source_estimate on a default head)")
+    if not _is_head(head) or getattr(head, "fwd", None) is None:
+        raise TypeError(f"head must be a HeadModel with a forward (head.fwd), got {type(head).__name__}.")
+    max_d = check_positive(max_distance_mm, "max_distance_mm") / 1000.0
+    src = head.fwd["src"]
+    if len(src) != 1 or len(stc.vertices) != 1:
+        raise ValueError(f"stc and head must have one discrete source space, got {len(stc.vertices)} and {len(src)}.")
+    vertno = np.asarray(src[0]["vertno"])
+    if not np.array_equal(np.asarray(stc.vertices[0]), vertno):
+        raise ValueError(f"stc's vertices ({len(stc.vertices[0])}) are not the head's sources ({len(vertno)}): "
+                         "compute stc with to_source_estimate(result, head) on this head.")
+    rr = np.asarray(src[0]["rr"], dtype=float)[vertno]  # head frame, m
+    nilearn_ds = soft_import("nilearn.datasets", "the fsaverage5 meshes of the template subject")
+    fs = nilearn_ds.load_fsaverage("fsaverage5")
+    data, vertices = [], []
+    for hemi, sign in (("left", -1.0), ("right", 1.0)):
+        mid = 0.5 * (np.asarray(fs["white_matter"].parts[hemi].coordinates, float)
+                     + np.asarray(fs["pial"].parts[hemi].coordinates, float))
+        pos = mni_to_head(mid)
+        cand = np.flatnonzero(np.sign(rr[:, 0]) == sign)
+        if len(cand) == 0:
+            data.append(np.zeros((len(pos), stc.data.shape[1])))
+        else:
+            dist, j = cKDTree(rr[cand]).query(pos)
+            vals = stc.data[cand[j]]
+            vals[dist > max_d] = 0.0
+            data.append(vals)
+        vertices.append(np.arange(len(pos)))
+    logger.info("to_template_stc: %d sources -> 2 x %d template vertices", len(vertno), len(vertices[0]))
+    return mne.SourceEstimate(np.concatenate(data), vertices, stc.tmin, stc.tstep,
+                              subject=TEMPLATE_SUBJECT if subject is None else subject,
+                              verbose=False if verbose is None else verbose)
+
+
+__all__ = ["to_raw", "to_epochs", "to_evoked", "to_source_estimate", "to_template_stc"]

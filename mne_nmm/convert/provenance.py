@@ -19,6 +19,23 @@ to each file (``sim_eeg-raw.json``, ``bold.json`` with ``RepetitionTime``,
 sidecar JSON"). ``mne-nmm rerun SIDECAR.json`` re-runs ``arguments`` and checks the
 new data against ``data_sha256`` (a digest of the float64 data array, not of the
 file, whose bytes hold write times).
+
+Checking a FIF against its provenance
+-------------------------------------
+``raw.save`` writes 32-bit floats by default (``fmt="single"``), so the float64
+digest ``data_sha256`` cannot be recomputed from a file. The Raw outputs therefore
+also record ``stored_sha256``: the digest of the data *as a FIF stores them*, the
+float32 values of ``data / (cal * range)`` per channel (:func:`stored_data_digest`).
+Reading the file back and digesting it gives the same value, whichever way it was
+saved (``fmt="single"`` or ``"double"``: the float32 rounding of a float64 value
+read back is the float32 value written)::
+
+    raw = mne.io.read_raw_fif("sim_eeg-raw.fif", preload=True)
+    doc = json.loads(raw.info["description"])
+    assert stored_data_digest(raw) == doc["outputs"]["raw"]["stored_sha256"]
+
+The float64 ``data_sha256`` stays the bit-for-bit check of a rerun in memory and of
+a file saved with ``fmt="double"`` (``data_digest(raw.get_data())``).
 """
 
 from __future__ import annotations
@@ -29,7 +46,8 @@ import os
 
 import numpy as np
 
-__all__ = ["data_digest", "environment", "connectome_provenance", "simulation_provenance", "make_provenance",
+__all__ = ["data_digest", "stored_data_digest", "environment", "connectome_provenance", "simulation_provenance",
+           "make_provenance",
            "write_sidecar", "read_sidecar", "to_jsonable"]
 
 SCHEMA = "mne_nmm.provenance/1"
@@ -63,6 +81,35 @@ def data_digest(data):
     h = hashlib.sha256(repr(a.shape).encode())
     h.update(a.tobytes())
     return h.hexdigest()
+
+
+def stored_data_digest(raw):
+    """SHA-256 of a Raw's data as a FIF stores them (float32), comparable with ``stored_sha256``.
+
+    The stored value of a channel is ``data / (cal * range)`` (MNE's calibration,
+    1 for simulated channels) rounded to float32, the ``fmt="single"`` default of
+    :meth:`mne.io.Raw.save`; the digest is :func:`data_digest` of those float32
+    values (shape ``(n_channels, n_times)``, all channels in ``raw.ch_names`` order).
+
+    Parameters
+    ----------
+    raw : mne.io.BaseRaw | path-like
+        A Raw in memory (e.g. from :func:`mne_nmm.eeg.simulate_eeg`) or a FIF file.
+
+    Returns
+    -------
+    digest : str
+        Hex SHA-256.
+    """
+    import mne
+
+    if isinstance(raw, (str, os.PathLike)):
+        raw = mne.io.read_raw_fif(raw, preload=True, verbose="error")
+    if not isinstance(raw, mne.io.BaseRaw):
+        raise TypeError(f"raw must be an mne.io.Raw or the path of a FIF file, got {type(raw).__name__}.")
+    cals = np.array([ch["cal"] * ch["range"] for ch in raw.info["chs"]], dtype=np.float64)
+    stored = (raw.get_data() / cals[:, None]).astype(np.float32)
+    return data_digest(stored)
 
 
 def environment():

@@ -33,8 +33,8 @@ def _package_version():
 
 @verbose
 def default_head(kind="eeg", *, connectome="tvb76", sources="cortex", mode="mean", montage="fsaverage_1010",
-                 meg_system="neuromag", dev_head_t=None, moment_am_per_unit=None, contacts=None, cache=True,
-                 cache_dir=None, verbose=None):
+                 meg_system="neuromag", dev_head_t=None, moment_am_per_unit=None, region_moment="equal",
+                 contacts=None, cache=True, cache_dir=None, verbose=None):
     """Offline head for the shipped ``tvb76`` or ``tvb68`` connectome.
 
     Parameters
@@ -64,6 +64,16 @@ def default_head(kind="eeg", *, connectome="tvb76", sources="cortex", mode="mean
     moment_am_per_unit : float | None
         Dipole moment (A·m) per model unit stored on the head; default: the model's
         (:func:`mne_nmm.monitors.leadfield.default_moment_am_per_unit`).
+    region_moment : "equal" | "area"
+        ``"equal"``: every region has the same total moment per unit of activity.
+        ``"area"``: a region's moment is proportional to its cortical area (the area
+        of its mesh vertices: TVB's cortex for tvb76, the fsaverage5 mid-surface for
+        tvb68), the moment of a region of the mean area being ``moment_am_per_unit``
+        (a cortical sheet of uniform moment density; see
+        :func:`mne_nmm.adapters.head.make_sphere_head`). :func:`mne_nmm.eeg.simulate_eeg`
+        uses ``"area"``: with ``"equal"`` the large occipital regions (tvb76's V1 and
+        V2, 3-8x the area of, e.g., the retrosplenial cingulate) get the moment
+        of the smallest ones, and alpha peaks over centro-parietal sites.
     contacts : dict of str -> array (3,) | None
         sEEG / ECoG contact positions in MNI mm (e.g.
         :func:`mne_nmm.adapters.contacts.depth_electrode`); required for
@@ -91,7 +101,10 @@ def default_head(kind="eeg", *, connectome="tvb76", sources="cortex", mode="mean
 
     check_option("kind", kind, ("eeg", "meg", "seeg", "ecog"))
     check_option("sources", sources, ("cortex", "centres"))
+    check_option("region_moment", region_moment, ("equal", "area"))
     if kind in ("seeg", "ecog"):
+        if region_moment != "equal":
+            raise ValueError(f"region_moment={region_moment!r} is for kind='eeg' or 'meg', got kind={kind!r}.")
         return _contact_head(kind, contacts, connectome, mode, moment_am_per_unit)
     if contacts is not None:
         raise ValueError(f"contacts are for kind='seeg' or 'ecog', got kind={kind!r}.")
@@ -101,7 +114,7 @@ def default_head(kind="eeg", *, connectome="tvb76", sources="cortex", mode="mean
                          "undocumented frame); use sources='cortex'.")
     dht = dev_head_t["trans"] if isinstance(dev_head_t, mne.transforms.Transform) else dev_head_t
     key = (kind, connectome, sources, mode, montage if isinstance(montage, str) else id(montage), meg_system,
-           None if dht is None else np.asarray(dht, dtype=float).tobytes(), moment_am_per_unit)
+           None if dht is None else np.asarray(dht, dtype=float).tobytes(), moment_am_per_unit, region_moment)
     if cache and key in _CACHE:
         return _CACHE[key].copy()
     t0 = time.perf_counter()
@@ -120,13 +133,19 @@ def default_head(kind="eeg", *, connectome="tvb76", sources="cortex", mode="mean
                 _CACHE[key] = head
                 return head.copy()
             return head
+    from ..adapters.head import vertex_areas
+
+    tag = "" if region_moment == "equal" else f"-{region_moment}"
     if connectome == "tvb68":
-        pos, nn, rm, names = _dk_fsaverage5_sources()
+        pos, nn, rm, names, areas = _dk_fsaverage5_sources(with_areas=True)
         head = make_sphere_head(pos, normals=nn, region_mapping=rm, region_names=names, kind=kind, frame="mni",
                                 montage=montage, meg_system=meg_system, dev_head_t=dev_head_t, mode=mode,
-                                moment_am_per_unit=moment_am_per_unit, name=f"tvb68-cortex-{kind}", verbose=verbose)
+                                moment_am_per_unit=moment_am_per_unit, region_moment=region_moment,
+                                areas_mm2=areas if region_moment == "area" else None,
+                                name=f"tvb68-cortex-{kind}{tag}", verbose=verbose)
         return _finish(head, t0, disk, cache, key)
     cortex = load_tvb_cortex(frame="mni")
+    areas = vertex_areas(cortex.vertices_mm, cortex.triangles)
     if sources == "cortex":
         pos, nn, rm = cortex.vertices_mm, cortex.normals, cortex.region_mapping
     else:
@@ -136,10 +155,13 @@ def default_head(kind="eeg", *, connectome="tvb76", sources="cortex", mode="mean
         pos = conn.centres_mm
         nn = np.zeros((conn.n_regions, 3))
         np.add.at(nn, cortex.region_mapping, cortex.normals)
+        areas = np.bincount(cortex.region_mapping, weights=areas, minlength=conn.n_regions)
         rm = None
     head = make_sphere_head(pos, normals=nn, region_mapping=rm, region_names=cortex.region_names, kind=kind,
                             frame="mni", montage=montage, meg_system=meg_system, dev_head_t=dev_head_t, mode=mode,
-                            moment_am_per_unit=moment_am_per_unit, name=f"tvb76-{sources}-{kind}", verbose=verbose)
+                            moment_am_per_unit=moment_am_per_unit, region_moment=region_moment,
+                            areas_mm2=areas if region_moment == "area" else None,
+                            name=f"tvb76-{sources}-{kind}{tag}", verbose=verbose)
     return _finish(head, t0, disk, cache, key)
 
 
@@ -203,15 +225,20 @@ def _dk_fsaverage5_labels():
     return out
 
 
-def _dk_fsaverage5_sources():
-    """fsaverage5 cortex points (mm, MNI305) grouped by Desikan-Killiany region, in tvb68's region order."""
+def _dk_fsaverage5_sources(with_areas=False):
+    """fsaverage5 cortex points (mm, MNI305) grouped by Desikan-Killiany region, in tvb68's region order.
+
+    With ``with_areas``, also the mid-surface area (mm²) of each point.
+    """
     from nilearn.datasets import load_fsaverage
+
+    from ..adapters.head import vertex_areas
 
     conn = load_connectome("tvb68")
     fs = load_fsaverage("fsaverage5")
     labels = _dk_fsaverage5_labels()
     index = {n: i for i, n in enumerate(conn.region_names)}
-    pos, nn, rm = [], [], []
+    pos, nn, rm, area = [], [], [], []
     for hemi in ("left", "right"):
         white = fs["white_matter"].parts[hemi]
         pial = fs["pial"].parts[hemi]
@@ -221,12 +248,14 @@ def _dk_fsaverage5_sources():
         region = np.array([index.get(n, -1) if n is not None else -1 for n in labels[hemi]])
         ok = region >= 0
         pos.append(rr[ok]), nn.append(normals[ok]), rm.append(region[ok])
+        area.append(vertex_areas(rr, np.asarray(white.faces))[ok])
     rm = np.concatenate(rm)
     missing = sorted(set(range(conn.n_regions)) - set(rm.tolist()))
     if missing:
         raise RuntimeError(f"the Desikan-Killiany fsaverage5 labels have no vertex for tvb68 regions "
                            f"{[conn.region_names[i] for i in missing]}")
-    return np.concatenate(pos), np.concatenate(nn), rm, list(conn.region_names)
+    out = (np.concatenate(pos), np.concatenate(nn), rm, list(conn.region_names))
+    return out + (np.concatenate(area),) if with_areas else out
 
 
 def _contact_head(kind, contacts, connectome, mode, moment_am_per_unit):

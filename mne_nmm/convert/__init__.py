@@ -6,7 +6,7 @@
 
 import importlib as _importlib
 
-_LAZY = {"to_raw": "mne", "to_epochs": "mne", "to_evoked": "mne", "to_source_estimate": "mne",
+_LAZY = {"to_raw": "mne", "to_epochs": "mne", "to_evoked": "mne", "to_source_estimate": "mne", "to_template_stc": "mne",
          "to_nifti": "nifti", "to_surface": "nifti"}
 
 

@@ -105,6 +105,8 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=30, help="gradient steps of the refinement")
     p.add_argument("--refine-s", type=float, default=120.0, help="simulated seconds per gradient step")
     p.add_argument("--lr", type=float, default=0.05)
+    p.add_argument("--validate-every", type=int, default=5)
+    p.add_argument("--n-val-keys", type=int, default=2, help="reserved noise keys of the validation loss")
     p.add_argument("--json", default=None, help="write the results here")
     args = p.parse_args(argv)
 
@@ -148,8 +150,8 @@ def main(argv=None):
                 params["weights"] = {"transform": "log", "shape": "full"}
             ref = FCFit(net, nmm.models.Hopf(a=est.best_values_["model.a"]), parameters=params,
                         duration_s=args.refine_s, transient_s=30.0, tr_s=emp.tr_s, noise_sigma=0.02,
-                        learning_rate=args.lr, max_iter=args.steps, n_keys=1, keys="fresh", n_validation_keys=2,
-                        validate_every=5, patience=3, score_duration_s=test_s, random_state=f)
+                        learning_rate=args.lr, max_iter=args.steps, n_keys=1, keys="fresh",
+                        n_validation_keys=args.n_val_keys, validate_every=args.validate_every, patience=3, score_duration_s=test_s, random_state=f)
             ref.fit(emp, subjects=list(split.train))
             r_ref, r_ref_seeds, ks_r, spec_rr, r_ref_train = held_out_scores(ref, test_fc, emp_test, emp.tr_s,
                                                                              args.test_seeds, train_fc)
@@ -157,11 +159,14 @@ def main(argv=None):
                        refine_train_r_full=r_ref_train,
                        refine_fcd_ks=ks_r, refine_spectrum_r=spec_rr, refine_steps=int(ref.n_iter_),
                        refine_best_step=int(ref.best_iter_), refine_s_per_step=float(ref.seconds_per_step_),
-                       refine_seconds=time.perf_counter() - t1)
+                       refine_seconds=time.perf_counter() - t1,
+                       refine_loss_history=[float(v) for v in ref.loss_history_],
+                       refine_validation_history=[(int(i), float(v)) for i, v in ref.validation_history_])
             print(f"  refined ({args.refine}, {ref.n_iter_} steps, best at {ref.best_iter_}, "
                   f"{ref.seconds_per_step_:.1f} s/step): full-length train r {r_ref_train:.3f} | held-out r {r_ref:.3f} "
-                  f"(seeds {np.round(r_ref_seeds, 3).tolist()}) FCD KS {ks_r:.3f} spectrum r {spec_rr:.3f}",
-                  flush=True)
+                  f"(seeds {np.round(r_ref_seeds, 3).tolist()}) FCD KS {ks_r:.3f} spectrum r {spec_rr:.3f}\n"
+                  f"    training loss {np.round(ref.loss_history_, 3).tolist()}; validation "
+                  f"{[(i, round(float(v), 3)) for i, v in ref.validation_history_]}", flush=True)
         row["total_seconds"] = time.perf_counter() - t0
         rows.append(row)
         if args.json:                                   # after every fold: a killed run keeps what it finished

@@ -318,3 +318,26 @@ def test_spectrum_fit_recovers_the_peak_frequency_through_a_lead_field():
     out = gradient_fit(obj, {"model.omega": {"bounds": (5 * hz, 15 * hz)}}, keys=key[None], learning_rate=0.2,
                        max_iter=30, n_validation_keys=0)
     assert out["best_values_"]["model.omega"] / hz == pytest.approx(10.0, abs=0.3)
+
+
+def test_gradient_fit_backs_off_from_a_diverging_region(objective):
+    """A loss that is NaN past G = 0.5 (a run that diverges there) and has its minimum at G = 1: steps that land in
+    the NaN region are undone and redone at half the size, so the fit ends at a finite point next to the border
+    instead of staying stuck on NaN."""
+    from mne_nmm.fitting import gradient_fit
+
+    class Cliff:
+        params = objective.params
+
+        def ensemble_loss(self, params, keys):
+            G = params.global_coupling
+            return jnp.where(G > 0.5, jnp.nan, (G - 1.0) ** 2)
+
+    res = gradient_fit(Cliff(), {"global_coupling": {"init": 0.0}}, optimizer="sgd", learning_rate=0.4,
+                       max_iter=30, keys="fixed", n_validation_keys=0)
+    G = res["best_values_"]["global_coupling"]
+    h = res["loss_history_"]
+    assert 1 <= res["n_backtracks_"] == int(np.sum(~np.isfinite(h))) and np.isfinite(np.nanmin(h))
+    assert 0.4 < G <= 0.5                      # it approached the border from the finite side (loss (G - 1)^2)
+    # plain SGD without backtracking: 0 -> 0.8 on the first step (NaN), stuck there for good
+    assert np.isnan(float(Cliff().ensemble_loss(objective.params.replace(global_coupling=0.8), None)))

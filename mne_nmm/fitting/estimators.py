@@ -151,6 +151,8 @@ class FCFit(_BoldBase):
     n_iter_ : int
     best_iter_ : int
     seconds_per_step_ : float
+    n_backtracks_ : int
+        Steps undone because the run diverged there (redone at half the size from the last finite point).
     """
 
     def __init__(self, network, model, *, parameters=("global_coupling",), duration_s=300.0, transient_s=30.0, tr_s=2.0,
@@ -222,7 +224,11 @@ def gradient_fit(objective, parameters, *, optimizer="adam", learning_rate=0.05,
     :class:`~mne_nmm.fitting.objective.SpectrumObjective`, your own). The arguments are those of
     :class:`FCFit`; returns a dict of the fitted attributes (``best_params_``, ``best_values_``,
     ``loss_history_``, ``validation_history_``, ``best_validation_loss_``, ``n_iter_``,
-    ``best_iter_``, ``seconds_per_step_``, ``space_``, ``best_u_``).
+    ``best_iter_``, ``seconds_per_step_``, ``space_``, ``best_u_``, ``n_backtracks_``).
+
+    A step whose loss or gradient is not finite (the run diverged) is undone: the last step from
+    a finite point is redone at half the size (and every later step keeps the smaller size);
+    ``n_backtracks_`` counts them.
     """
     import optax
 
@@ -259,6 +265,15 @@ def gradient_fit(objective, parameters, *, optimizer="adam", learning_rate=0.05,
     best_u, best_v, best_it, since = u, np.inf, 0, 0
     t0 = time.perf_counter()
     n_done = 0
+    # Backtracking: a step that lands where the simulation diverges (non-finite loss, e.g. weights pushed past
+    # the integrator's stability limit) is undone and redone at half the size from the last finite point;
+    # without it the fit would stay stuck in the diverging region (apply_if_finite only skips NaN updates).
+    good, scale, n_back = None, 1.0, 0
+
+    def step_from(u0, g0, s0, sc):
+        upd, s1 = opt.update(g0, s0, u0)
+        return optax.apply_updates(u0, jax.tree_util.tree_map(lambda x: sc * x, upd)), s1
+
     for it in range(max_iter):
         ks = jax.random.split(jax.random.fold_in(k_train, it), n_keys) if fresh else fixed_keys
         if n_val and it % every == 0:
@@ -275,8 +290,16 @@ def gradient_fit(objective, parameters, *, optimizer="adam", learning_rate=0.05,
         hist.append(float(loss))
         if not n_val and not fresh and np.isfinite(hist[-1]) and hist[-1] < best_v - 1e-12:
             best_u, best_v, best_it = u, hist[-1], it   # deterministic loss: best seen in training
-        updates, state = opt.update(g, state, u)
-        u = optax.apply_updates(u, updates)
+        finite = np.isfinite(hist[-1]) and all(bool(jnp.all(jnp.isfinite(x))) for x in jax.tree_util.tree_leaves(g))
+        if finite:
+            good = (u, g, state)
+            u, state = step_from(u, g, state, scale)
+        elif good is not None:
+            scale *= 0.5
+            n_back += 1
+            logger.info("gradient_fit step %d: non-finite loss; step redone from the last finite point at x%.3g",
+                        it, scale)
+            u, state = step_from(good[0], good[1], good[2], scale)
         n_done += 1
         logger.debug("gradient_fit step %d: loss %.4f", it, float(loss))
     if n_val:
@@ -290,7 +313,7 @@ def gradient_fit(objective, parameters, *, optimizer="adam", learning_rate=0.05,
             "best_u_": jax.tree_util.tree_map(np.asarray, best_u), "best_params_": space.to_params(best_u),
             "best_values_": space.describe(best_u), "loss_history_": np.asarray(hist),
             "validation_history_": vhist, "best_validation_loss_": best_v, "n_iter_": n_done,
-            "best_iter_": best_it}
+            "best_iter_": best_it, "n_backtracks_": n_back}
 
 
 class FCGridSearch(_BoldBase):

@@ -7,7 +7,8 @@
 * :class:`BoldObjective` / :class:`Target` — a BOLD simulator plus empirical targets, as pure
   functions of SimParams and a noise key.
 * :class:`FCFit` (gradients, optax) and :class:`FCGridSearch` (batched sweeps) — estimators in
-  scikit-learn style.
+  scikit-learn style; :class:`LinearFCFit` fits through the linear-noise approximation of the BOLD FC
+  (:func:`linear_bold_fc`: no noise, no simulation) and scores with the simulator.
 * :func:`sweep`, :func:`grid`, :func:`random_design` — batched, resumable, local or Dask.
 * :func:`cma_search` — CMA-ES (the ``cma`` package) on the batched evaluator, for scores
   without useful gradients (FCD KS).
@@ -19,7 +20,8 @@
 
 from . import losses
 from .data import Split, group_connectome, group_fc, kfold_subjects, leave_one_subject_out, target_fc
-from .estimators import FCFit, FCGridSearch, gradient_fit
+from .estimators import FCFit, FCGridSearch, LinearFCFit, gradient_fit
+from .linear import LinearFCObjective, linear_bold_fc
 from .objective import BoldObjective, SpectrumObjective, Target
 from .parameters import Parameter, ParameterSpace
 from .search import SearchResult, cma_search
@@ -28,4 +30,4 @@ from .sweep import grid, random_design, sweep
 __all__ = ["losses", "Parameter", "ParameterSpace", "BoldObjective", "Target", "FCFit", "FCGridSearch", "sweep",
            "grid", "random_design", "leave_one_subject_out", "kfold_subjects", "group_fc", "target_fc", "Split",
            "group_connectome", "cma_search", "SearchResult",
-           "gradient_fit", "SpectrumObjective"]
+           "gradient_fit", "SpectrumObjective", "LinearFCFit", "LinearFCObjective", "linear_bold_fc"]

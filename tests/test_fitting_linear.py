@@ -118,3 +118,14 @@ def test_linear_fit_recovers_a_known_connectivity_and_follows_the_estimator_cont
     assert est.loss_history_[-1] < 0.1 * est.loss_history_[0]
     assert est.max_heun_amplification_ < 1.0
     assert np.all(np.asarray(start.weights) == np.asarray(clone(est).network.weights))   # input unchanged
+
+
+def test_target_fc_accepts_a_float32_fc_matrix():
+    # a float32 FC (diagonal 0.99999994) must be used as an FC, not read as a time series
+    from mne_nmm.fitting import target_fc
+
+    rng = np.random.default_rng(0)
+    fc = np.corrcoef(rng.standard_normal((7, 200))).astype(np.float32)
+    fc[np.diag_indices(7)] = np.float32(0.99999994)
+    out, _ = target_fc(fc)
+    np.testing.assert_allclose(out, fc.astype(float))

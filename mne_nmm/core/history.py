@@ -175,13 +175,8 @@ def initial_history(pre0, conn, block):
     return jnp.broadcast_to(flat[:, None], (flat.shape[0], conn.ring + block + 1))
 
 
-def write(buf, n0, pres, conn, block):
-    """Store ``pre(x)`` of steps ``n0 + 1 .. n0 + n`` (``pres``: ``(n, F, N)``, ``n <= block``).
-
-    The columns may run past ``L`` into the mirror zone; afterwards the first ``B + 1`` columns
-    and their mirror ``L .. L + B`` agree again.
-    """
-    L, B = conn.ring, block
+def _write(buf, n0, pres, L, B):
+    """:func:`write` without its custom VJP (the forward, and the reference its VJP is tested against)."""
     n = pres.shape[0]
     p = (n0 + 1) & (L - 1)
     cols = jnp.transpose(jnp.reshape(pres, (n, -1)))                    # (F N, n)
@@ -192,6 +187,40 @@ def write(buf, n0, pres, conn, block):
     zero = jnp.zeros((), p.dtype)
     buf = jax.lax.dynamic_update_slice(buf, head, (zero, zero))
     return jax.lax.dynamic_update_slice(buf, head, (zero, zero + L))
+
+
+def write(buf, n0, pres, conn, block):
+    """Store ``pre(x)`` of steps ``n0 + 1 .. n0 + n`` (``pres``: ``(n, F, N)``, ``n <= block``).
+
+    The columns may run past ``L`` into the mirror zone; afterwards the first ``B + 1`` columns
+    and their mirror ``L .. L + B`` agree again.
+
+    Backward (a custom VJP): a column and its mirror hold one value, so their cotangents are
+    summed into the *logical* column ``m & (L - 1)``; the written steps take theirs and the
+    older history keeps the rest (written columns zeroed). JAX's own transpose of the slices
+    and updates above builds several buffer-sized temporaries per block (pads of each slice);
+    with blocks of a few steps that cost more than the delayed gather itself.
+    """
+    L, B = conn.ring, block
+    n = pres.shape[0]
+
+    @jax.custom_vjp
+    def w(buf, n0, pres):
+        return _write(buf, n0, pres, L, B)
+
+    def fwd(buf, n0, pres):
+        return _write(buf, n0, pres, L, B), n0
+
+    def bwd(n0, ct):
+        logical = ct[:, :L].at[:, :B + 1].add(ct[:, L:])                  # (F N, L)
+        cols = ((n0 + 1) + jnp.arange(n, dtype=n0.dtype)) & (L - 1)
+        pres_bar = jnp.reshape(jnp.transpose(logical[:, cols]), pres_shape)
+        logical = logical.at[:, cols].set(0)
+        return jnp.pad(logical, ((0, 0), (0, B + 1))), None, pres_bar.astype(pres_dtype)
+
+    pres_shape, pres_dtype = pres.shape, pres.dtype
+    w.defvjp(fwd, bwd)
+    return w(buf, n0, pres)
 
 
 def _slot_tables(conn, n_feat):

@@ -8,6 +8,7 @@ its own process (peak RSS is per process): compile + one call, then the steady-s
 
     python benchmarks/bench_gradient.py                 # 10 minutes (W6)
     python benchmarks/bench_gradient.py --minutes 2     # quicker
+    python benchmarks/bench_gradient.py --remat chunks  # bounded memory (recompute the delayed gather)
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 import time
 
 
-def child(mode, minutes, chunk_s, repeats):
+def child(mode, minutes, chunk_s, repeats, remat):
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -36,7 +37,7 @@ def child(mode, minutes, chunk_s, repeats):
     run, params = nmm.make_simulator(net, nmm.models.Hopf(a=-0.05), duration_ms=n_vol * tr * 1000.0,
                                      integrator="stochastic_heun", noise=nmm.AdditiveNoise(sigma=0.02),
                                      monitors=[nmm.monitors.BalloonWindkessel(tr_s=tr)],
-                                     chunk_ms=None if chunk_s is None else chunk_s * 1000.0)
+                                     chunk_ms=None if chunk_s is None else chunk_s * 1000.0, remat=remat)
     target = jnp.asarray(emp.fc())
     key = jax.random.PRNGKey(0)
 
@@ -73,14 +74,16 @@ def main(argv=None):
     p.add_argument("--minutes", type=float, default=10.0)
     p.add_argument("--chunk-s", type=float, default=None, help="chunk length (remat granularity), default engine's")
     p.add_argument("--repeats", type=int, default=2, help="steady calls per mode (the best is reported)")
+    p.add_argument("--remat", default="auto", choices=("auto", "chunks", "save_delayed"),
+                   help="what the backward pass keeps (make_simulator's remat): auto = save_delayed here")
     p.add_argument("--child", default=None)
     args = p.parse_args(argv)
     if args.child:
-        return child(args.child, args.minutes, args.chunk_s, args.repeats)
+        return child(args.child, args.minutes, args.chunk_s, args.repeats, args.remat)
     results = {}
     for mode in ("forward", "grad"):
         cmd = [sys.executable, __file__, "--child", mode, "--minutes", str(args.minutes), "--repeats",
-               str(args.repeats)]
+               str(args.repeats), "--remat", args.remat]
         if args.chunk_s:
             cmd += ["--chunk-s", str(args.chunk_s)]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -88,7 +91,7 @@ def main(argv=None):
         results[mode] = json.loads(line[7:])
         print(results[mode], flush=True)
     f, g = results["forward"], results["grad"]
-    print(f"W6 ({args.minutes:g} min, 80 regions, delays): forward {f['steady_s']:.1f} s, value+gradient "
+    print(f"W6 ({args.minutes:g} min, 80 regions, delays, remat {args.remat}): forward {f['steady_s']:.1f} s, value+gradient "
           f"{g['steady_s']:.1f} s = {g['steady_s'] / f['steady_s']:.2f}x the forward run; peak RSS forward "
           f"{f['peak_rss_mb']:.0f} MB, gradient {g['peak_rss_mb']:.0f} MB; dL/dG = {g['dL_dG']:.4g}")
 

@@ -85,6 +85,32 @@ def test_weights_gradient_is_dense_and_matches_finite_differences(net):
     assert np.all(g_all[off] != 0)
 
 
+def test_remat_modes_give_the_same_gradient(net):
+    """What the backward pass keeps ("chunks", "save_delayed", "none") changes speed and memory, never the gradient."""
+    from mne_nmm.simulation.api import _remat_mode
+
+    grads = {}
+    for mode in ("chunks", "save_delayed", "none", "auto"):
+        run, params = nmm.make_simulator(net, Hopf(a=0.02), duration_ms=20.0, integrator="stochastic_heun",
+                                         noise=nmm.AdditiveNoise(sigma=0.01), monitors=[Subsample(1.0)],
+                                         chunk_ms=5.0, remat=mode)
+        grads[mode] = jax.grad(lambda G, w: jnp.mean(run(params.replace(global_coupling=G, weights=w), 1)["subsample"]
+                                                     ** 2), argnums=(0, 1))(0.3, params.weights)
+    for mode in ("save_delayed", "none", "auto"):
+        for a, b in zip(grads["chunks"], grads[mode]):
+            np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=1e-5, atol=1e-9)
+    assert float(jnp.abs(grads["chunks"][0])) > 0
+    plan = nmm.simulation.setup.prepare(net, Hopf(a=0.02), duration_ms=20.0, integrator="heun", noise=None,
+                                        monitors=None, stimulus=None, initial_state_=None, key=0,
+                                        chunk_ms=None).kernel.plan
+    assert plan.conn.has_delayed
+    assert _remat_mode("auto", plan, 200, 4) == "save_delayed"           # a small store: kept
+    assert _remat_mode("auto", plan, 10**12, 4) == "chunks"              # too large: bounded memory
+    assert _remat_mode(True, plan, 200, 4) == "chunks" and _remat_mode(False, plan, 200, 4) == "none"
+    with pytest.raises(ValueError, match="remat"):
+        nmm.make_simulator(net, Hopf(a=0.02), duration_ms=20.0, remat="fast")
+
+
 def test_delayed_float64_deterministic_run_matches_float32_to_float32_precision():
     code = """
 import numpy as np, jax, mne_nmm as nmm

@@ -28,12 +28,13 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.ad_checkpoint import checkpoint_name
 
 from . import history
 from .noise import step_normals
 from .pytree import pytree_dataclass
 
-__all__ = ["Plan", "Carry", "RunOutput", "Kernel", "make_kernel", "block_noise"]
+__all__ = ["Plan", "Carry", "RunOutput", "Kernel", "make_kernel", "block_noise", "REMAT_MODES", "saved_delayed_bytes"]
 
 #: Largest step index the int32 step counter (and the noise counter) may reach.
 MAX_STEPS = 2**31 - 1
@@ -91,6 +92,12 @@ class RunOutput:
         return self.diverged_step >= 0
 
 
+#: ``remat`` modes of :func:`make_kernel`'s ``run_steps``: what the backward pass keeps from the forward pass.
+REMAT_MODES = ("chunks", "save_delayed", "none")
+
+_POLICIES = {"chunks": None, "save_delayed": jax.checkpoint_policies.save_only_these_names("delayed_sums")}
+
+
 def _static_rows(idx):
     """``f(x) = x[idx]`` for static row indices, as slices when contiguous."""
     idx = tuple(int(i) for i in idx)
@@ -109,6 +116,14 @@ def block_noise(key, n0, n_steps, noise_idx, n_vars, n_regions, dtype):
     if n_noisy == n_vars:
         return z
     return jnp.zeros((n_steps, n_vars, n_regions), dtype=dtype).at[:, np.asarray(noise_idx)].set(z)
+
+
+def saved_delayed_bytes(plan, n_steps, itemsize):
+    """Bytes the ``"save_delayed"`` remat mode keeps for a run of ``n_steps`` (0 without delayed connections)."""
+    if not plan.conn.has_delayed:
+        return 0
+    n_blocks = -(-n_steps // plan.block)
+    return n_blocks * plan.n_feat * plan.n_regions * (plan.block + 1) * itemsize
 
 
 class Kernel(NamedTuple):
@@ -215,7 +230,7 @@ def make_kernel(plan, integrator, noise, monitors, stimulus_fn=None):
             derived = derive(params, x.dtype)
         S = None
         if conn.has_delayed:
-            S = history.delayed_sums(carry.history, n0, derived[3], conn, F, n_steps)
+            S = checkpoint_name(history.delayed_sums(carry.history, n0, derived[3], conn, F, n_steps), "delayed_sums")
 
         def inner(c, inp):
             xk, mst = c
@@ -274,17 +289,30 @@ def make_kernel(plan, integrator, noise, monitors, stimulus_fn=None):
             outs.append(m.readout(r[p - 1:: p], params.model, mparams(params, m)))
         return carry, tuple(outs)
 
-    def run_steps(params, key, x0, n_steps, chunk_steps, remat=True):
-        """The whole run of ``n_steps`` in chunks of ``chunk_steps`` (``lax.scan``; each chunk rematerialised in
-        the backward pass when ``remat``)."""
+    def run_steps(params, key, x0, n_steps, chunk_steps, remat="chunks"):
+        """The whole run of ``n_steps`` in chunks of ``chunk_steps`` (``lax.scan``).
+
+        ``remat`` says what the backward pass keeps (it only matters under ``jax.grad``):
+        ``"chunks"`` keeps each chunk's starting carry and recomputes the chunk (memory ~ one
+        chunk, whatever the duration); ``"save_delayed"`` also keeps the delayed sums of every
+        block (``(F, N, B + 1)`` values per block, memory grows with the duration) so that the
+        recomputation skips the delayed gather, ~3/4 of a delayed network's forward time;
+        ``"none"`` keeps every intermediate.
+        """
+        if remat is True:
+            remat = "chunks"
+        if remat is False:
+            remat = "none"
+        if remat not in REMAT_MODES:
+            raise ValueError(f"remat must be one of {REMAT_MODES}, got {remat!r}.")
         carry = init(params, x0, key)
         n_full, rest = divmod(n_steps, chunk_steps)
 
         def one(c, _):
             return chunk(c, params, chunk_steps // B, chunk_steps % B)
 
-        if remat:
-            one = jax.checkpoint(one)
+        if remat != "none":
+            one = jax.checkpoint(one, policy=_POLICIES[remat])
         parts = []
         if n_full:
             carry, outs = jax.lax.scan(one, carry, None, length=n_full)

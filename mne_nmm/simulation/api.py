@@ -10,12 +10,31 @@ import jax
 import numpy as np
 
 from .._validate import check_int, check_option, use_log_level
+from ..core.kernel import REMAT_MODES, saved_delayed_bytes
 from . import batch, memory
 from .checks import run_checks
 from .driver import SimulationDivergedError, drive
 from .setup import Setup, as_key, check_run_args, float_dtype, prepare
 
-__all__ = ["simulate", "make_simulator", "estimate_memory"]
+__all__ = ["simulate", "make_simulator", "estimate_memory", "SAVE_DELAYED_MAX_BYTES"]
+
+#: Largest store of delayed sums ``make_simulator(remat="auto")`` keeps for a gradient.
+SAVE_DELAYED_MAX_BYTES = 2**30
+
+
+def _remat_mode(remat, plan, n_steps, itemsize):
+    """The kernel's remat mode for ``make_simulator``'s ``remat`` argument (see its docstring)."""
+    if remat is True:
+        return "chunks"
+    if remat is False:
+        return "none"
+    check_option("remat", remat, ("auto",) + REMAT_MODES)
+    if remat != "auto":
+        return remat
+    size = saved_delayed_bytes(plan, n_steps, itemsize)
+    if 0 < size <= min(SAVE_DELAYED_MAX_BYTES, memory.available_memory() // 4):
+        return "save_delayed"
+    return "chunks"
 
 
 def simulate(network, model, *, duration_ms, integrator="heun", noise=None, monitors=None, stimulus=None,
@@ -262,16 +281,23 @@ def estimate_memory(network, model=None, *, batch=1, **kwargs):
 
 
 def make_simulator(network, model, *, duration_ms, integrator="heun", noise=None, monitors=None, stimulus=None,
-                   initial_state=None, chunk_ms=None, remat=True, connections="structural"):
+                   initial_state=None, chunk_ms=None, remat="auto", connections="structural"):
     """Return the whole simulation as one pure function of :class:`~mne_nmm.SimParams` and a key.
 
     Parameters
     ----------
     network, model, duration_ms, integrator, noise, monitors, stimulus, initial_state, chunk_ms
         As in :func:`simulate`.
-    remat : bool
-        Rematerialise each chunk in the backward pass (memory ~ one chunk instead of
-        the whole run when differentiating).
+    remat : "auto" | "chunks" | "save_delayed" | "none"
+        What a gradient keeps from the forward pass (no effect on values or on a forward run).
+        ``"chunks"``: each chunk is recomputed in the backward pass, so memory is about one
+        chunk whatever the duration. ``"save_delayed"``: also keeps each block's delayed sums
+        (``n_steps / B * F * N * (B + 1)`` values; 0.6 GB for 10 minutes of 80 regions at 1 ms)
+        so the recomputation skips the delayed gather: a gradient ~1.3x faster with
+        delays. ``"auto"`` (default) chooses ``"save_delayed"`` when that store is at most
+        :data:`SAVE_DELAYED_MAX_BYTES` and a quarter of the available memory, else
+        ``"chunks"``; under ``jax.vmap`` the store is per batch member, so pass ``"chunks"`` for
+        large batched gradients. ``True`` / ``False`` mean ``"chunks"`` / ``"none"``.
     connections : {"structural", "all"}
         Pairs that may carry a weight: the connectome's non-zero weights (default; the
         gradient with respect to ``weights`` is 0 elsewhere), or every pair (fitting free
@@ -299,6 +325,7 @@ def make_simulator(network, model, *, duration_ms, integrator="heun", noise=None
     x0_default = np.asarray(s.x0, dtype=float_dtype())
     kernel = s.kernel
     n_steps, chunk_steps = s.n_steps, s.chunk_steps
+    remat = _remat_mode(remat, kernel.plan, n_steps, x0_default.dtype.itemsize)
 
     def run(params, key, x0=None):
         return kernel.run_steps(params, _traceable_key(key), x0_default if x0 is None else x0, n_steps, chunk_steps,

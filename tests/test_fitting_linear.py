@@ -129,3 +129,69 @@ def test_target_fc_accepts_a_float32_fc_matrix():
     fc[np.diag_indices(7)] = np.float32(0.99999994)
     out, _ = target_fc(fc)
     np.testing.assert_allclose(out, fc.astype(float))
+
+
+def test_heun_spectral_radius_equals_numpy_eigenvalues_and_has_a_gradient():
+    import jax
+    import jax.numpy as jnp
+
+    from mne_nmm.fitting.linear import heun_spectral_radius
+
+    rng = np.random.default_rng(1)
+    for scale, dt in ((0.01, 1.0), (0.5, 1.0), (1.0, 0.5), (0.2, 5.0)):
+        J = -0.02 * np.eye(40) + scale * rng.standard_normal((40, 40)) / np.sqrt(40)
+        J = J - 0.5 * np.diag(np.abs(J).sum(1))
+        z = np.linalg.eigvals(J) * dt
+        ref = np.abs(1 + z + z * z / 2).max()
+        got = float(heun_spectral_radius(jnp.asarray(J), dt))
+        np.testing.assert_allclose(got, ref, rtol=2e-3)
+        assert got >= ref * (1 - 1e-6)                                  # an upper bound (Gelfand)
+    # gradient against central differences of the numpy eigenvalue radius (a real dominant eigenvalue: for a
+    # complex pair the bound's gradient carries a phase term, see the docstring)
+    A = rng.standard_normal((6, 6))
+    J = -0.3 * np.eye(6) - 0.2 * (A @ A.T) / 6
+    E = rng.standard_normal((6, 6))
+    E = E + E.T
+
+    def np_radius(t):
+        z = np.linalg.eigvals(J + t * E) * 2.0
+        return np.abs(1 + z + z * z / 2).max()
+
+    with jax.enable_x64(True):
+        g = float(jax.grad(lambda t: heun_spectral_radius(jnp.asarray(J) + t * jnp.asarray(E), 2.0))(0.0))
+    fd = (np_radius(1e-5) - np_radius(-1e-5)) / 2e-5
+    np.testing.assert_allclose(g, fd, rtol=1e-3)
+
+
+def test_linear_fit_stays_inside_heuns_stability_region(caplog):
+    """A target FC whose generating network Heun cannot integrate at dt: the unconstrained fit reaches it (and
+    warns), the default fit stops at the stability boundary."""
+    n = 6
+    rng = np.random.default_rng(3)
+    w = rng.uniform(0.1, 1.0, (n, n)) * (rng.uniform(size=(n, n)) < 0.7)
+    np.fill_diagonal(w, 0.0)
+
+    def network(weights):
+        return nmm.Network(nmm.Connectome(weights, np.full((n, n), 30.0)), coupling=nmm.coupling.Difference(),
+                           global_coupling=0.06, speed_m_per_s=3.0, dt_ms=10.0)
+
+    model = nmm.models.Hopf(a=-0.05)
+    _, params = nmm.make_simulator(network(w), model, duration_ms=100.0, integrator="stochastic_heun",
+                                   noise=nmm.core.noise.AdditiveNoise(sigma=0.02),
+                                   monitors=[nmm.monitors.Subsample(10.0)])
+    fc, info = linear_bold_fc(params, np.zeros((2, n)))
+    z = np.linalg.eigvals(np.asarray(info["jacobian"], dtype=float)) * 10.0
+    assert np.abs(1 + z + z * z / 2).max() > 1.3                     # the generating network is outside
+    fc = np.asarray(fc, dtype=float)
+    fc = (fc + fc.T) / 2.0
+    np.fill_diagonal(fc, 1.0)
+    kw = dict(duration_s=20.0, transient_s=2.0, tr_s=1.0, max_iter=600, learning_rate=0.03, row_sum_limit=None,
+              weights={"fc_rmse": 1.0})
+    free = LinearFCFit(network(0.3 * w), model, stability=False, **kw).fit(fc)
+    assert free.max_heun_amplification_ > 1.2
+    assert "outside Heun's stability region" in caplog.text
+    bounded = LinearFCFit(network(0.3 * w), model, **kw).fit(fc)
+    assert bounded.max_heun_amplification_ < 1.0
+    assert bounded.surrogate_r_ > 0.98                               # close to the target all the same
+    with pytest.raises(TypeError, match="stability"):
+        LinearFCFit(network(w), model, stability="yes", **kw).fit(fc)

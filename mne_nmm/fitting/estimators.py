@@ -28,7 +28,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from .._validate import check_int, check_positive, logger
+from .._validate import check_int, check_positive, logger, validate_type
 from .objective import BoldObjective, Target
 from .parameters import ParameterSpace, as_parameters
 
@@ -423,6 +423,10 @@ class LinearFCFit(_BoldBase):
         the starting weights, so that hubs do not grow past the integrator's stability limit.
     n_newton : int
         Newton iterations per evaluation when the fixed point moves with the fitted values.
+    stability : bool
+        Penalise fitted values whose linearisation Heun cannot integrate at the network's ``dt``
+        (spectral radius of the linear step above 1; ``stability_dt_ms`` of
+        :class:`~mne_nmm.fitting.linear.LinearFCObjective`). Default True.
 
     Attributes
     ----------
@@ -438,8 +442,8 @@ class LinearFCFit(_BoldBase):
 
     def __init__(self, network, model, *, parameters=None, duration_s=300.0, transient_s=30.0, tr_s=2.0,
                  monitor="balloon", noise_sigma=0.02, weights=None, optimizer="adam", learning_rate=0.02,
-                 max_iter=1000, row_sum_limit=1.5, n_newton=0, score_duration_s=None, initial_state=None,
-                 connections="structural", clip_norm=10.0, random_state=0):
+                 max_iter=1000, row_sum_limit=1.5, n_newton=0, stability=True, score_duration_s=None,
+                 initial_state=None, connections="structural", clip_norm=10.0, random_state=0):
         self.network = network
         self.model = model
         self.parameters = parameters
@@ -454,6 +458,7 @@ class LinearFCFit(_BoldBase):
         self.max_iter = max_iter
         self.row_sum_limit = row_sum_limit
         self.n_newton = n_newton
+        self.stability = stability
         self.score_duration_s = score_duration_s
         self.initial_state = initial_state
         self.connections = connections
@@ -479,8 +484,10 @@ class LinearFCFit(_BoldBase):
         if self.row_sum_limit is not None:
             factor = check_positive(self.row_sum_limit, "row_sum_limit")
             limit = factor * float(np.max(np.sum(np.asarray(obj.params.weights), axis=1)))
+        validate_type(self.stability, bool, "stability")
         lin = LinearFCObjective(obj.params, obj.target.fc, x0, weights=self.weights, row_sum_limit=limit,
-                                n_newton=self.n_newton)
+                                n_newton=self.n_newton,
+                                stability_dt_ms=float(self.network.dt_ms) if self.stability else None)
         parameters = self.parameters if self.parameters is not None else {"weights": {"transform": "log",
                                                                                        "shape": "full"}}
         res = gradient_fit(lin, parameters, optimizer=self.optimizer, learning_rate=self.learning_rate,
@@ -504,5 +511,5 @@ class LinearFCFit(_BoldBase):
         self.max_heun_amplification_ = float(amp.max())
         if amp.max() >= 1.0:
             logger.warning("LinearFCFit: the fitted network's linearisation is outside Heun's stability region "
-                           "at dt = %g ms (largest amplification %.3f >= 1): simulations may diverge; lower "
-                           "row_sum_limit or dt.", self.network.dt_ms, amp.max())
+                           "at dt = %g ms (largest amplification %.3f >= 1): simulations may diverge; use "
+                           "stability=True, a lower row_sum_limit or a smaller dt.", self.network.dt_ms, amp.max())

@@ -116,8 +116,9 @@ print("FC r simulated vs held-out: %.3f" % analysis.fc_similarity(sim_fc, test_f
 # fixed point, ``J^-1 B B^T J^-T`` (:func:`~mne_nmm.fitting.linear_bold_fc`; Gilson et al. 2016,
 # Deco et al. 2019): no noise and no simulation, a few milliseconds per gradient.
 # :class:`~mne_nmm.fitting.LinearFCFit` fits every structural weight through it (row sums kept
-# within 1.5x the structural maximum, so the integrator stays stable) and then scores the fitted
-# network with the full simulator: delays, noise and the Balloon-Windkessel BOLD.
+# within 1.5x the structural maximum, and the spectral radius of Heun's linear step at the
+# network's ``dt`` held below 1, so that the fitted network can be simulated) and then scores
+# the fitted network with the full simulator: delays, noise and the Balloon-Windkessel BOLD.
 lin = fitting.LinearFCFit(net.replace(global_coupling=start["global_coupling"]),
                           nmm.models.Hopf(a=start["model.a"]), duration_s=fit_s,
                           max_iter=200 if QUICK else 1000, learning_rate=0.02, **settings)

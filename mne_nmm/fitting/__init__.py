@@ -21,7 +21,7 @@
 from . import losses
 from .data import Split, group_connectome, group_fc, kfold_subjects, leave_one_subject_out, target_fc
 from .estimators import FCFit, FCGridSearch, LinearFCFit, gradient_fit
-from .linear import LinearFCObjective, linear_bold_fc
+from .linear import LinearFCObjective, heun_spectral_radius, linear_bold_fc
 from .objective import BoldObjective, SpectrumObjective, Target
 from .parameters import Parameter, ParameterSpace
 from .search import SearchResult, cma_search
@@ -30,4 +30,5 @@ from .sweep import grid, random_design, sweep
 __all__ = ["losses", "Parameter", "ParameterSpace", "BoldObjective", "Target", "FCFit", "FCGridSearch", "sweep",
            "grid", "random_design", "leave_one_subject_out", "kfold_subjects", "group_fc", "target_fc", "Split",
            "group_connectome", "cma_search", "SearchResult",
-           "gradient_fit", "SpectrumObjective", "LinearFCFit", "LinearFCObjective", "linear_bold_fc"]
+           "gradient_fit", "SpectrumObjective", "LinearFCFit", "LinearFCObjective", "linear_bold_fc",
+           "heun_spectral_radius"]
